@@ -1,0 +1,429 @@
+// Runs every Raft group of one node. Still free of real I/O: the node's write-ahead log and the
+// network are interfaces, so the simulator drives this same code under a fake clock.
+//
+// One round (process → onSynced):
+//   1. take a Ready from every group that has one;
+//   2. send the leaders' appends and heartbeats at once, one batch per peer (the leader writes its
+//      log in parallel with replicating it; its own copy counts only once durable);
+//   3. append every group's hard state, snapshot and entries to the one WAL and ask for one sync;
+//   4. when the sync completes: update each group's stable view, send the rest (votes, acks) in one
+//      batch per peer, apply committed entries, advance.
+// No new round starts while a sync is in flight; messages that arrive meanwhile are stepped and wait.
+
+import { RaftError } from '../raft/errors.js';
+import { mark } from '../raft/marks.js';
+import { RandomSource } from '../raft/random.js';
+import { RawNode, Ready, maySendBeforePersist } from '../raft/raw_node.js';
+import { MemoryStorage } from '../raft/storage.js';
+import { ConfChange, ConfChangeType, ConfState, Entry, EntryType, MessageType, NONE, Role, Snapshot, message } from '../raft/types.js';
+import { PeerBatch, addToBatch, emptyBatch, expandBatch, isEmptyBatch } from './peer_batch.js';
+import { RecoveredNode, WalRecord, applyRecord, newGroupStorage } from './wal_records.js';
+
+/** The node's write-ahead log, as the host sees it. */
+export interface HostWal {
+  append(records: WalRecord[]): void;
+  /** Makes everything appended so far durable, then calls done (with an error if it failed). */
+  sync(done: (error?: Error) => void): void;
+}
+
+export interface HostTransport {
+  send(batch: PeerBatch): void;
+}
+
+/** A group's replicated state machine. apply() is synchronous and deterministic. */
+export interface GroupStateMachine {
+  apply(entry: Entry): void;
+  /** The state as of the last applied LSN, as bytes. */
+  snapshot(): Uint8Array;
+  restore(snapshot: Snapshot): void;
+}
+
+export interface HostEvents {
+  roleChanged?(group: number, role: Role, term: number, lead: number): void;
+  applied?(group: number, entry: Entry): void;
+  groupRemoved?(group: number): void;
+}
+
+export interface HostOptions {
+  nodeId: number;
+  electionTick: number;
+  heartbeatTick: number;
+  random: RandomSource;
+  wal: HostWal;
+  transport: HostTransport;
+  newStateMachine(group: number): GroupStateMachine;
+  events?: HostEvents;
+  enableWitnessToLeader?: boolean;
+  /** Take a snapshot and compact the log after this many applied entries. */
+  snapshotIntervalEntries?: number;
+  /** Entries kept behind a snapshot so slightly slow followers need no snapshot. */
+  compactionMarginEntries?: number;
+  maxSizePerMsgBytes?: number;
+  maxInflightMsgs?: number;
+  maxInflightBytes?: number;
+}
+
+export class UnknownGroupError extends RaftError {
+  constructor(readonly group: number) {
+    super('UnknownGroup', `raft group ${group} is not hosted on this node`);
+    this.name = 'UnknownGroupError';
+  }
+}
+
+interface HostedGroup {
+  readonly id: number;
+  readonly node: RawNode;
+  readonly storage: MemoryStorage;
+  readonly stateMachine: GroupStateMachine;
+  quiesced: boolean;
+  appliedSinceSnapshot: number;
+  removed: boolean;
+}
+
+interface RoundInFlight {
+  readies: Array<{ group: HostedGroup; ready: Ready }>;
+  late: Map<number, PeerBatch>;
+  localSnapshots: Array<{ group: HostedGroup; snapshot: Snapshot; compactTo: number }>;
+}
+
+export class MultiRaftHost {
+  readonly nodeId: number;
+  private readonly groups = new Map<number, HostedGroup>();
+  private readonly tombstones: Map<number, number>;
+  private round: RoundInFlight | undefined;
+  private pendingWal: WalRecord[] = []; // group creations and removals awaiting the next sync
+  private pendingLocalSnapshots: RoundInFlight['localSnapshots'] = [];
+  private ticks = 0;
+  private readonly lastHeardTick = new Map<number, number>(); // peer -> tick of its last batch
+  private readonly deadPeers = new Set<number>();
+  failed: Error | undefined; // set when a sync failed: the node must restart and recover from its WAL
+  readonly stats = { rounds: 0, syncs: 0, batchesSent: 0, heartbeatsCoalesced: 0, quiescedGroups: 0 };
+
+  constructor(private readonly opts: HostOptions, recovered?: RecoveredNode) {
+    this.nodeId = opts.nodeId;
+    this.tombstones = new Map(recovered?.tombstones ?? []);
+    for (const [id, g] of recovered?.groups ?? []) this.hostGroup(id, g.storage);
+  }
+
+  private hostGroup(id: number, storage: MemoryStorage): HostedGroup {
+    const o = this.opts;
+    const node = new RawNode({
+      id: o.nodeId, electionTick: o.electionTick, heartbeatTick: o.heartbeatTick, random: o.random,
+      enableWitnessToLeader: o.enableWitnessToLeader ?? false,
+      ...(o.maxSizePerMsgBytes !== undefined ? { maxSizePerMsgBytes: o.maxSizePerMsgBytes } : {}),
+      ...(o.maxInflightMsgs !== undefined ? { maxInflightMsgs: o.maxInflightMsgs } : {}),
+      ...(o.maxInflightBytes !== undefined ? { maxInflightBytes: o.maxInflightBytes } : {}),
+    }, storage);
+    const stateMachine = o.newStateMachine(id);
+    const snap = storage.snapshot();
+    if (snap && snap.metadata.index > 0) stateMachine.restore(snap);
+    const g: HostedGroup = { id, node, storage, stateMachine, quiesced: false, appliedSinceSnapshot: 0, removed: false };
+    this.groups.set(id, g);
+    return g;
+  }
+
+  // ---- group lifecycle ----------------------------------------------------------------------
+
+  /** Bootstraps a group with its initial members, or (confState undefined) joins one being extended. */
+  createGroup(id: number, confState: ConfState | undefined): void {
+    if (this.groups.has(id)) throw new RaftError('GroupExists', `raft group ${id} already exists on node ${this.nodeId}`);
+    const term = this.tombstones.get(id) ?? 0;
+    this.hostGroup(id, newGroupStorage(confState, term));
+    this.pendingWal.push({ kind: 'createGroup', group: id, confState, term });
+  }
+
+  groupIds(): number[] {
+    return [...this.groups.keys()].sort((a, b) => a - b);
+  }
+
+  group(id: number): RawNode {
+    const g = this.groups.get(id);
+    if (!g) throw new UnknownGroupError(id);
+    return g.node;
+  }
+
+  stateMachine(id: number): GroupStateMachine {
+    const g = this.groups.get(id);
+    if (!g) throw new UnknownGroupError(id);
+    return g.stateMachine;
+  }
+
+  isQuiesced(id: number): boolean {
+    return this.groups.get(id)?.quiesced ?? false;
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  propose(groupId: number, data: Uint8Array): number {
+    const g = this.groups.get(groupId);
+    if (!g) throw new UnknownGroupError(groupId);
+    this.wake(g);
+    return g.node.propose(data);
+  }
+
+  proposeConfChange(groupId: number, cc: ConfChange): number {
+    const g = this.groups.get(groupId);
+    if (!g) throw new UnknownGroupError(groupId);
+    this.wake(g);
+    return g.node.proposeConfChange(cc);
+  }
+
+  transferLeader(groupId: number, to: number): void {
+    const g = this.groups.get(groupId);
+    if (!g) throw new UnknownGroupError(groupId);
+    this.wake(g);
+    g.node.transferLeader(to);
+  }
+
+  campaign(groupId: number): void {
+    const g = this.groups.get(groupId);
+    if (!g) throw new UnknownGroupError(groupId);
+    this.wake(g);
+    g.node.campaign();
+  }
+
+  receive(batch: PeerBatch): void {
+    if (this.failed || batch.to !== this.nodeId) return;
+    this.notePeerHeard(batch.from);
+    for (const { group, message } of expandBatch(batch)) {
+      const g = this.groups.get(group);
+      if (!g) continue; // a group we left, or not yet joined: the sender will retry or give up
+      this.wake(g);
+      g.node.step(message);
+    }
+    for (const q of batch.quiesce) this.onQuiesceNotice(batch.from, q.group, q.term, q.commit);
+  }
+
+  /** One logical clock tick for the node: every awake group ticks; liveness and quiescence update. */
+  tick(): void {
+    if (this.failed) return;
+    this.ticks++;
+    for (const g of this.groups.values()) if (!g.quiesced) g.node.tick();
+    this.detectDeadPeers();
+    if (this.ticks % this.opts.heartbeatTick === 0) {
+      this.quiesceIdleGroups();
+      this.sendLivenessBeats();
+    }
+  }
+
+  // ---- rounds -------------------------------------------------------------------------------
+
+  /** Starts a round if there is work and no sync is in flight. Returns true if it started one. */
+  process(): boolean {
+    if (this.failed || this.round) return false;
+    const readies: RoundInFlight['readies'] = [];
+    for (const id of this.groupIds()) {
+      const g = this.groups.get(id)!;
+      if (g.node.hasReady()) readies.push({ group: g, ready: g.node.ready() });
+    }
+    if (readies.length === 0 && this.pendingWal.length === 0 && this.pendingLocalSnapshots.length === 0) return false;
+    this.stats.rounds++;
+    const records: WalRecord[] = this.pendingWal;
+    this.pendingWal = [];
+    const early = new Map<number, PeerBatch>();
+    const late = new Map<number, PeerBatch>();
+    for (const { group, ready } of readies) {
+      if (ready.softState) this.onSoftState(group, ready);
+      if (ready.hardState) records.push({ kind: 'hardState', group: group.id, hardState: ready.hardState });
+      if (ready.snapshot) records.push({ kind: 'snapshot', group: group.id, snapshot: ready.snapshot });
+      if (ready.entries.length > 0) records.push({ kind: 'entries', group: group.id, entries: ready.entries });
+      for (const m of ready.messages) {
+        const batches = maySendBeforePersist(m) ? early : late;
+        let b = batches.get(m.to);
+        if (!b) batches.set(m.to, (b = emptyBatch(this.nodeId, m.to)));
+        if (m.type === MessageType.Heartbeat || m.type === MessageType.HeartbeatResp) this.stats.heartbeatsCoalesced++;
+        addToBatch(b, group.id, m);
+      }
+    }
+    const localSnapshots = this.pendingLocalSnapshots;
+    this.pendingLocalSnapshots = [];
+    for (const s of localSnapshots) records.push({ kind: 'snapshot', group: s.group.id, snapshot: s.snapshot });
+    this.sendAll(early);
+    this.round = { readies, late, localSnapshots };
+    if (records.length === 0) {
+      this.onSynced();
+      return true;
+    }
+    this.opts.wal.append(records);
+    this.stats.syncs++;
+    this.opts.wal.sync((error) => this.onSynced(error));
+    return true;
+  }
+
+  /** The WAL made the round's records durable (or failed to). */
+  onSynced(error?: Error): void {
+    const round = this.round;
+    if (!round || this.failed) return;
+    this.round = undefined;
+    if (error) {
+      // Raft cannot take back what it has stepped: stop, and let the node restart from its WAL.
+      this.failed = error;
+      return;
+    }
+    for (const { group, ready } of round.readies) {
+      if (ready.hardState) group.storage.setHardState(ready.hardState);
+      if (ready.snapshot) {
+        applyRecord(group.storage, { kind: 'snapshot', group: group.id, snapshot: ready.snapshot });
+        group.stateMachine.restore(ready.snapshot);
+        group.appliedSinceSnapshot = 0;
+      }
+      if (ready.entries.length > 0) group.storage.append(ready.entries);
+    }
+    for (const s of round.localSnapshots) {
+      if (s.group.removed) continue;
+      s.group.storage.createSnapshot(s.snapshot.metadata.index, s.snapshot.metadata.confState, s.snapshot.data);
+      if (s.compactTo > s.group.storage.firstIndex()) s.group.storage.compact(s.compactTo);
+    }
+    this.sendAll(round.late);
+    for (const { group, ready } of round.readies) {
+      this.applyCommitted(group, ready.committedEntries);
+      group.node.advance(ready);
+      this.maybeScheduleSnapshot(group);
+    }
+  }
+
+  private applyCommitted(g: HostedGroup, entries: Entry[]): void {
+    for (const e of entries) {
+      if (e.type === EntryType.ConfChange) {
+        const cc = RawNode.confChangeOf(e);
+        const cs = g.node.applyConfChange(cc);
+        if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.nodeId && !isMemberOf(cs, this.nodeId)) {
+          g.removed = true;
+        }
+      } else if (e.data.byteLength > 0) {
+        g.stateMachine.apply(e);
+      }
+      g.appliedSinceSnapshot++;
+      this.opts.events?.applied?.(g.id, e);
+    }
+    if (g.removed) this.removeGroup(g);
+  }
+
+  private removeGroup(g: HostedGroup): void {
+    mark('host-group-removed');
+    this.groups.delete(g.id);
+    const term = g.node.raft.term;
+    this.tombstones.set(g.id, term);
+    this.pendingWal.push({ kind: 'removeGroup', group: g.id, term });
+    this.opts.events?.groupRemoved?.(g.id);
+  }
+
+  private maybeScheduleSnapshot(g: HostedGroup): void {
+    const interval = this.opts.snapshotIntervalEntries ?? 0;
+    if (interval <= 0 || g.removed || g.appliedSinceSnapshot < interval) return;
+    const applied = g.node.raft.raftLog.applied;
+    if (applied <= g.storage.firstIndex() - 1 || applied > g.storage.lastIndex()) return;
+    g.appliedSinceSnapshot = 0;
+    const witness = g.node.raft.isWitness();
+    const snapshot: Snapshot = {
+      metadata: { index: applied, term: g.storage.term(applied)!, confState: g.node.raft.confState() },
+      data: witness ? new Uint8Array() : g.stateMachine.snapshot(),
+    };
+    const compactTo = applied - (this.opts.compactionMarginEntries ?? 0);
+    mark('host-snapshot-taken');
+    this.pendingLocalSnapshots.push({ group: g, snapshot, compactTo });
+  }
+
+  private onSoftState(g: HostedGroup, ready: Ready): void {
+    const s = ready.softState!;
+    this.opts.events?.roleChanged?.(g.id, s.role, g.node.raft.term, s.lead);
+  }
+
+  private sendAll(batches: Map<number, PeerBatch>): void {
+    for (const to of [...batches.keys()].sort((a, b) => a - b)) {
+      const b = batches.get(to)!;
+      if (isEmptyBatch(b)) continue;
+      this.stats.batchesSent++;
+      this.opts.transport.send(b);
+    }
+  }
+
+  // ---- liveness and quiescence ----------------------------------------------------------------
+
+  private peersOf(g: HostedGroup): number[] {
+    const cs = g.node.raft.confState();
+    return [...cs.voters, ...cs.learners, ...cs.witnesses].filter((id) => id !== this.nodeId);
+  }
+
+  private notePeerHeard(peer: number): void {
+    this.lastHeardTick.set(peer, this.ticks);
+    if (this.deadPeers.delete(peer)) {
+      mark('host-peer-came-back');
+      this.wakeGroupsWith(peer); // bring it up to date at once
+    }
+  }
+
+  private detectDeadPeers(): void {
+    for (const g of this.groups.values()) {
+      for (const peer of this.peersOf(g)) {
+        if (!this.lastHeardTick.has(peer)) this.lastHeardTick.set(peer, this.ticks);
+        if (!this.deadPeers.has(peer) && this.ticks - this.lastHeardTick.get(peer)! > this.opts.electionTick) {
+          mark('host-peer-presumed-dead');
+          this.deadPeers.add(peer);
+          this.wakeGroupsWith(peer); // a quiesced follower must be able to elect a new leader
+        }
+      }
+    }
+  }
+
+  private wakeGroupsWith(peer: number): void {
+    for (const g of this.groups.values()) if (g.quiesced && this.peersOf(g).includes(peer)) this.wake(g);
+  }
+
+  private wake(g: HostedGroup): void {
+    if (!g.quiesced) return;
+    g.quiesced = false;
+    this.stats.quiescedGroups--;
+  }
+
+  /** A leader whose followers all hold and know every committed entry stops ticking the group. */
+  private quiesceIdleGroups(): void {
+    for (const g of this.groups.values()) {
+      if (g.quiesced) continue;
+      const st = g.node.status();
+      if (st.role !== Role.Leader || st.leadTransferee !== NONE || st.commit !== st.lastIndex || st.applied !== st.commit) continue;
+      if (g.node.hasReady() || g.node.raft.isWitness()) continue;
+      let idle = true;
+      for (const [id, pr] of st.progress) {
+        if (pr.match !== st.lastIndex || (id !== this.nodeId && this.deadPeers.has(id))) idle = false;
+      }
+      if (!idle) continue;
+      g.quiesced = true;
+      this.stats.quiescedGroups++;
+      mark('host-group-quiesced');
+      for (const peer of this.peersOf(g)) {
+        const b = emptyBatch(this.nodeId, peer);
+        b.quiesce.push({ group: g.id, term: st.term, commit: st.commit });
+        this.opts.transport.send(b);
+      }
+    }
+  }
+
+  private onQuiesceNotice(from: number, groupId: number, term: number, commit: number): void {
+    const g = this.groups.get(groupId);
+    if (!g) return;
+    const st = g.node.status();
+    // Quiesce only in step with that leader: same term, and our log ends exactly at its commit.
+    if (st.role !== Role.Follower || st.term !== term || st.lead !== from || st.lastIndex !== commit) return;
+    // Learn the commit as a heartbeat would tell it; the next round applies it even while quiesced.
+    if (st.commit < commit) g.node.step(message({ type: MessageType.Heartbeat, from, to: this.nodeId, term, commit }));
+    g.quiesced = true;
+    this.stats.quiescedGroups++;
+  }
+
+  private sendLivenessBeats(): void {
+    const peers = new Set<number>();
+    for (const g of this.groups.values()) for (const p of this.peersOf(g)) peers.add(p);
+    for (const p of [...peers].sort((a, b) => a - b)) this.opts.transport.send(emptyBatch(this.nodeId, p));
+  }
+
+  /** True while a round's sync is outstanding. */
+  syncing(): boolean {
+    return this.round !== undefined;
+  }
+}
+
+function isMemberOf(cs: ConfState, id: number): boolean {
+  return cs.voters.includes(id) || cs.learners.includes(id) || cs.witnesses.includes(id);
+}
+
