@@ -11,6 +11,7 @@ import { ConfigError, throwIfAny, type ConfigWarning, type Outcome, success, fai
 import { sourceLines, isBlankOrComment } from './source_lines.js';
 import { checkAliasPattern } from './alias_pattern.js';
 import { isSettingKey, settingFor, knownKeyIgnoringCase } from './settings_schema.js';
+import { withArticle } from './value_types.js';
 
 export interface ConfigEntry {
   readonly line: number;
@@ -91,7 +92,7 @@ function parseEntry(lineText: string, line: number): Outcome<ConfigEntry> {
 export function checkValue(key: string, value: string): Outcome<unknown> {
   if (!isSettingKey(key)) return success(value);
   const setting = settingFor(key);
-  if (value === '') return failure('BAD_VALUE', `${key} has no value`, `Write a ${setting.type.describe}, or delete the line to use the default`);
+  if (value === '') return failure('BAD_VALUE', `${key} has no value`, `Write ${withArticle(setting.type.describe)}, or delete the line to use the default`);
   const parsed = setting.type.parse(value);
   if (parsed.ok) return parsed;
   // Say which key was wrong; the value parsers only see the value.

@@ -14,7 +14,9 @@ export interface NodeConfig extends ResolvedSettings {
 }
 
 /** Identity wins over whatever the file says, so settings.localSite and settings.mode always agree with it. */
-export function makeNodeConfig(site: Site, mode: NodeMode, resolved: ResolvedSettings): NodeConfig {
+export function makeNodeConfig(identity: Site, mode: NodeMode, resolved: ResolvedSettings): NodeConfig {
+  // Copy only the Site fields: a ClusterNode passed in also carries its mode and line.
+  const site: Site = { host: identity.host, port: identity.port, alias: identity.alias };
   const settings: SettingValues = { ...resolved.settings, localSite: site, mode };
   return { alias: site.alias, mode, site, settings, unknownSettings: resolved.unknownSettings, origins: resolved.origins };
 }

@@ -18,9 +18,14 @@ function rangeText(min: number | undefined, max: number | undefined): string {
   return '';
 }
 
+/** "an integer >= 1", "a number >= 0": the action text of every value error. */
+export function withArticle(describe: string): string {
+  return `${/^[aeiou]/i.test(describe) ? 'an' : 'a'} ${describe}`;
+}
+
 function checkRange(value: number, min: number | undefined, max: number | undefined, describe: string): Outcome<number> {
   if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
-    return failure('OUT_OF_RANGE', `${value} is out of range`, `Use a ${describe}`);
+    return failure('OUT_OF_RANGE', `${value} is out of range`, `Write ${withArticle(describe)}`);
   }
   return success(value);
 }
@@ -30,7 +35,7 @@ export function integer(range: { min?: number; max?: number } = {}): ValueType<n
   return {
     describe,
     parse: (raw) => {
-      if (!/^[+-]?\d+$/.test(raw)) return failure('BAD_VALUE', `"${raw}" is not an integer`, `Use a ${describe}`);
+      if (!/^[+-]?\d+$/.test(raw)) return failure('BAD_VALUE', `"${raw}" is not an integer`, `Write ${withArticle(describe)}`);
       return checkRange(Number(raw), range.min, range.max, describe);
     },
   };
@@ -42,7 +47,7 @@ export function decimal(range: { min?: number; max?: number } = {}): ValueType<n
   return {
     describe,
     parse: (raw) => {
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(raw)) return failure('BAD_VALUE', `"${raw}" is not a number`, `Use a ${describe}`);
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(raw)) return failure('BAD_VALUE', `"${raw}" is not a number`, `Write ${withArticle(describe)}`);
       return checkRange(Number(raw), range.min, range.max, describe);
     },
   };
@@ -50,8 +55,14 @@ export function decimal(range: { min?: number; max?: number } = {}): ValueType<n
 
 /** A whole number of seconds, e.g. streamingHAPurgeInterval=300. */
 export function seconds(range: { min?: number; max?: number } = {}): ValueType<number> {
-  const inner = integer(range);
-  return { describe: `${inner.describe} seconds`, parse: inner.parse };
+  const describe = `integer number of seconds${rangeText(range.min, range.max)}`;
+  return {
+    describe,
+    parse: (raw) => {
+      if (!/^\d+$/.test(raw)) return failure('BAD_VALUE', `"${raw}" is not a whole number of seconds`, `Write ${withArticle(describe)}`);
+      return checkRange(Number(raw), range.min, range.max, describe);
+    },
+  };
 }
 
 // The seeds write both lanCluster=0 and enableChunkGranularityConfig=true.
