@@ -8,10 +8,9 @@ import { parseConfigFile, type ConfigFile } from './config_file.js';
 import { aliasMatches } from './alias_pattern.js';
 import { checkRaftGroupMembers, parseStreamingRaftGroups, type StreamingRaftGroup } from './raft_groups.js';
 import { resolveSettings } from './resolve_settings.js';
-import { makeNodeConfig, type NodeConfig } from './node_config.js';
+import { makeNodeConfig, type NodeConfig, type ProcessConfig } from './node_config.js';
 import { buildControllerConfig } from './controller_config.js';
 import { buildAgentConfig } from './agent_config.js';
-import type { ProcessConfig } from './node_config.js';
 
 export interface ConfigSource {
   /** Shown in every message; normally the path as given on the command line. */

@@ -10,7 +10,7 @@ export interface Setting<T, HasDefault extends boolean> {
   readonly type: t.ValueType<T>;
   readonly meaning: string;
   readonly defaultValue: HasDefault extends true ? T : undefined;
-  /** Never echoed back in logs or the admin API. */
+  /** Never echoed in error messages; whoever prints settings must hide it too. */
   readonly secret: boolean;
 }
 
@@ -61,7 +61,7 @@ export const SETTINGS = {
   volumes: setting(t.listOf(t.absolutePath), 'Data directories of a data node; <ALIAS> becomes the alias. Absent: <home>/<alias>'),
 
   // Streaming and HA streaming (cluster.cfg)
-  maxPubConnections: setting(t.integer({ min: 0 }), 'Subscriber connections a publisher accepts; 0 disables publishing'),
+  maxPubConnections: setting(t.integer({ min: 0 }), 'Subscriber connections a publishing node accepts'),
   subExecutors: setting(t.integer({ min: 0 }), 'Threads that run subscription handlers'),
   persistenceDir: setting(t.text, 'Where stream tables are persisted; different for data nodes on the same machine'),
   streamingHAMode: setting(t.oneOf(['raft'] as const), 'raft: HA stream tables replicated by Raft groups'),
