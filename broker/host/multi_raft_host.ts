@@ -40,7 +40,8 @@ export interface GroupStateMachine {
 
 export interface HostEvents {
   roleChanged?(group: number, role: Role, term: number, lead: number): void;
-  applied?(group: number, entry: Entry): void;
+  /** `asWitness`: the node was a witness when it reached this entry, so no data was applied. */
+  applied?(group: number, entry: Entry, asWitness: boolean): void;
   groupRemoved?(group: number): void;
 }
 
@@ -224,9 +225,11 @@ export class MultiRaftHost {
     const late = new Map<number, PeerBatch>();
     for (const { group, ready } of readies) {
       if (ready.softState) this.onSoftState(group, ready);
-      if (ready.hardState) records.push({ kind: 'hardState', group: group.id, hardState: ready.hardState });
+      // Order matters if a crash keeps only a prefix of the round: the hard state's commit must
+      // never point past entries that did not make it, so the snapshot and entries go first.
       if (ready.snapshot) records.push({ kind: 'snapshot', group: group.id, snapshot: ready.snapshot });
       if (ready.entries.length > 0) records.push({ kind: 'entries', group: group.id, entries: ready.entries });
+      if (ready.hardState) records.push({ kind: 'hardState', group: group.id, hardState: ready.hardState });
       for (const m of ready.messages) {
         const batches = maySendBeforePersist(m) ? early : late;
         let b = batches.get(m.to);
@@ -284,17 +287,20 @@ export class MultiRaftHost {
 
   private applyCommitted(g: HostedGroup, entries: Entry[]): void {
     for (const e of entries) {
+      if (g.removed) break; // we left the group: nothing after our own removal is ours to apply
+      const asWitness = g.node.raft.isWitness();
       if (e.type === EntryType.ConfChange) {
         const cc = RawNode.confChangeOf(e);
         const cs = g.node.applyConfChange(cc);
         if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.nodeId && !isMemberOf(cs, this.nodeId)) {
           g.removed = true;
         }
-      } else if (e.data.byteLength > 0) {
+      } else if (e.data.byteLength > 0 && !asWitness) {
+        // Checked per entry: a change earlier in this same batch may have just made us a witness.
         g.stateMachine.apply(e);
       }
       g.appliedSinceSnapshot++;
-      this.opts.events?.applied?.(g.id, e);
+      this.opts.events?.applied?.(g.id, e, asWitness);
     }
     if (g.removed) this.removeGroup(g);
   }
@@ -310,7 +316,10 @@ export class MultiRaftHost {
 
   private maybeScheduleSnapshot(g: HostedGroup): void {
     const interval = this.opts.snapshotIntervalEntries ?? 0;
-    if (interval <= 0 || g.removed || g.appliedSinceSnapshot < interval) return;
+    const requested = g.node.raft.snapshotRequested;
+    if (g.removed || (!requested && (interval <= 0 || g.appliedSinceSnapshot < interval))) return;
+    if (this.pendingLocalSnapshots.some((s) => s.group === g)) return;
+    g.node.raft.snapshotRequested = false;
     const applied = g.node.raft.raftLog.applied;
     if (applied <= g.storage.firstIndex() - 1 || applied > g.storage.lastIndex()) return;
     g.appliedSinceSnapshot = 0;

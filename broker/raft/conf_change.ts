@@ -40,12 +40,17 @@ export function isMember(cs: ConfState, id: number): boolean {
 export function confChangeProblem(cs: ConfState, cc: ConfChange): string | undefined {
   if (!Number.isInteger(cc.nodeId) || cc.nodeId <= 0) return `node id must be a positive integer, got ${cc.nodeId}`;
   const id = cc.nodeId;
+  if (cc.type !== ConfChangeType.RemoveNode && (cs.removed ?? []).includes(id)) {
+    return `node ${id} was removed from this group and cannot rejoin under the same id`;
+  }
   switch (cc.type) {
     case ConfChangeType.AddVoter:
       if (cs.voters.includes(id)) return `node ${id} is already a voter`;
+      if (cs.witnesses.includes(id)) return `node ${id} is a witness and holds no data; remove it, then add it as a learner`;
       return undefined;
     case ConfChangeType.AddLearner:
       if (cs.learners.includes(id)) return `node ${id} is already a learner`;
+      if (cs.witnesses.includes(id)) return `node ${id} is a witness and holds no data; remove it, then add it as a learner`;
       if (cs.voters.includes(id) && cs.voters.length === 1) return `node ${id} is the last voter`;
       return undefined;
     case ConfChangeType.AddWitness:
@@ -67,7 +72,9 @@ export function applyConfChangeTo(cs: ConfState, cc: ConfChange): ConfState {
     voters: cs.voters.filter((v) => v !== id),
     learners: cs.learners.filter((v) => v !== id),
     witnesses: cs.witnesses.filter((v) => v !== id),
+    removed: [...(cs.removed ?? [])],
   };
+  if (cc.type === ConfChangeType.RemoveNode) next.removed!.push(id);
   if (cc.type === ConfChangeType.AddVoter) next.voters.push(id);
   if (cc.type === ConfChangeType.AddLearner) next.learners.push(id);
   if (cc.type === ConfChangeType.AddWitness) next.witnesses.push(id);

@@ -27,6 +27,10 @@ export class Inflights {
     }
   }
 
+  freeFirstOne(): void {
+    if (this.indexes.length > 0) this.freeLE(this.indexes[0]!);
+  }
+
   full(): boolean {
     return this.indexes.length >= this.maxMessages || (this.maxBytes > 0 && this.bytes >= this.maxBytes);
   }

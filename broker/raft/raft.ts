@@ -65,6 +65,7 @@ export class Raft {
   leadTransferee = NONE; // while set, the leader takes no proposals
   pendingConfIndex = 0; // LSN of the last membership change proposed; none may follow until applied
   uncommittedBytes = 0;
+  snapshotRequested = false; // a follower needs a snapshot newer than storage holds; the host takes one
   private electionElapsed = 0; // leader: ticks since the last check-quorum; others: since the leader was heard
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
@@ -378,6 +379,12 @@ export class Raft {
       case MessageType.HeartbeatResp:
         pr.recentActive = true;
         pr.probeSent = false;
+        // Appends lost in flight would hold a full window shut forever: free a slot so the next
+        // append goes out, hits the gap, is rejected, and the follower falls back to probing.
+        if (pr.state === ProgressState.Replicate && pr.inflights.full()) {
+          mark('inflight-slot-freed-by-heartbeat');
+          pr.inflights.freeFirstOne();
+        }
         if (pr.match < this.raftLog.lastIndex()) this.sendAppend(m.from, pr);
         return;
       case MessageType.SnapStatus:
@@ -562,6 +569,12 @@ export class Raft {
     if (this.isWitness()) return false; // a witness holds no data to send; it hands leadership over
     const snap = this.raftLog.snapshot();
     if (!snap) return false;
+    if (!isMember(snap.metadata.confState, to)) {
+      // The follower joined after our latest snapshot and would refuse it: ask the host for a new one.
+      mark('snapshot-too-old-for-new-member');
+      this.snapshotRequested = true;
+      return false;
+    }
     // A witness keeps log metadata and membership only: it gets the snapshot without the data.
     const snapshot = pr.isWitness ? { metadata: snap.metadata, data: new Uint8Array() } : snap;
     mark(pr.isWitness ? 'snapshot-sent-to-witness' : 'snapshot-sent');

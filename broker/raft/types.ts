@@ -27,6 +27,11 @@ export interface ConfState {
   voters: number[]; // vote, replicate, apply, may lead
   learners: number[]; // replicate and apply, never vote
   witnesses: number[]; // vote and persist the log, never apply, lead only if the group allows it
+  /**
+   * Ids removed from the group. They never rejoin under the same id: a delayed reply from the old
+   * incarnation would otherwise vouch for entries the new one does not hold (etcd's rule too).
+   */
+  removed?: number[];
 }
 
 export interface SnapshotMetadata {
@@ -127,7 +132,7 @@ export function emptyConfState(): ConfState {
 }
 
 export function cloneConfState(cs: ConfState): ConfState {
-  return { voters: [...cs.voters], learners: [...cs.learners], witnesses: [...cs.witnesses] };
+  return { voters: [...cs.voters], learners: [...cs.learners], witnesses: [...cs.witnesses], removed: [...(cs.removed ?? [])] };
 }
 
 export function entryBytes(e: Entry): number {
