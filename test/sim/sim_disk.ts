@@ -9,13 +9,13 @@ import { EventQueue } from './event_queue.js';
 
 export interface DiskFaults {
   syncLatencyMsMax: number;
-  syncFailureProbability: number;
 }
 
 export class SimDisk {
   private durable: WalRecord[] = [];
   private unsynced: WalRecord[] = [];
   private incarnation = 0;
+  private failNext = false;
   stats = { syncs: 0, failedSyncs: 0, tornRecords: 0, lostRecords: 0 };
 
   constructor(private readonly queue: EventQueue, private readonly rng: SeededRandom, private readonly faults: DiskFaults) {}
@@ -31,7 +31,8 @@ export class SimDisk {
         const upTo = this.unsynced.length;
         this.queue.schedule(1 + this.rng.intBelow(this.faults.syncLatencyMsMax), () => {
           if (incarnation !== this.incarnation) return; // the node crashed meanwhile
-          if (this.rng.chance(this.faults.syncFailureProbability)) {
+          if (this.failNext) {
+            this.failNext = false;
             this.stats.failedSyncs++;
             done(new Error('EIO: simulated write failure'));
             return;
@@ -42,6 +43,11 @@ export class SimDisk {
         });
       },
     };
+  }
+
+  /** The next sync reports EIO (its records stay unsynced, as after a failed fdatasync). */
+  failNextSync(): void {
+    this.failNext = true;
   }
 
   /** Power loss: keep what was synced, a random prefix of the rest, maybe a torn record after it. */

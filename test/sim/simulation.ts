@@ -21,6 +21,8 @@ export interface SimOptions {
   groups: number; // 1..
   faultMs: number; // simulated time with faults
   convergeWithinMs: number; // after healing, the bound for every group to commit a new entry
+  /** Fixed groups (id and voting node ids) instead of ones drawn from the seed, e.g. from streamingRaftGroups. */
+  layout?: Array<{ id: number; voters: number[] }>;
 }
 
 export const DEFAULT_SIM: Omit<SimOptions, 'seed'> = { nodes: 5, groups: 3, faultMs: 8_000, convergeWithinMs: 20_000 };
@@ -67,11 +69,20 @@ export class Simulation {
     this.enableWitnessToLeader = this.rng.chance(0.5);
     this.net = new SimNetwork(this.queue, this.rng, { ...CALM_NETWORK }, (b) => this.deliver(b));
     for (let id = 1; id <= opts.nodes; id++) {
-      const disk = new SimDisk(this.queue, this.rng, { syncLatencyMsMax: 4, syncFailureProbability: 0 });
+      const disk = new SimDisk(this.queue, this.rng, { syncLatencyMsMax: 4 });
       this.nodes.push({ id, up: true, paused: false, inbox: [], host: undefined, disk });
     }
     for (const n of this.nodes) n.host = this.newHost(n, undefined);
-    for (let i = 0; i < opts.groups; i++) this.bootstrapGroup(i + 2); // DolphinDB group ids start at 2
+    if (opts.layout) {
+      for (const g of opts.layout) this.bootstrapGroupWith(g.id, { voters: [...g.voters].sort((a, b) => a - b), learners: [], witnesses: [] });
+    } else {
+      for (let i = 0; i < opts.groups; i++) this.bootstrapGroup(i + 2); // DolphinDB group ids start at 2
+    }
+  }
+
+  private bootstrapGroupWith(group: number, cs: ConfState): void {
+    this.groupIds.push(group);
+    for (const id of [...cs.voters, ...cs.learners, ...cs.witnesses]) this.node(id).host!.createGroup(group, cs);
   }
 
   private bootstrapGroup(group: number): void {
@@ -82,7 +93,8 @@ export class Simulation {
     const cs: ConfState = { voters: members.slice(0, 3).sort((a, b) => a - b), learners: [], witnesses: [] };
     if (members.length > 3 && this.rng.chance(0.4)) cs.witnesses.push(members[3]!);
     else if (members.length > 3 && this.rng.chance(0.4)) cs.learners.push(members[3]!);
-    for (const id of [...cs.voters, ...cs.learners, ...cs.witnesses]) this.node(id).host!.createGroup(group, cs);
+    this.groupIds.pop();
+    this.bootstrapGroupWith(group, cs);
   }
 
   private node(id: number): SimNode {
@@ -245,23 +257,9 @@ export class Simulation {
         this.pump(leader);
       }
     } else if (kind === 9 && up.length > 0) {
-      const n = r.pick(up);
-      this.count('diskFailureArmed');
-      n.disk = n.disk; // the next sync of this node fails once
-      this.failNextSync(n);
+      // EIO on the node's next sync: the host stops, and the node restarts from its WAL.
+      r.pick(up).disk.failNextSync();
     }
-  }
-
-  private failNextSync(n: SimNode): void {
-    const host = n.host;
-    if (!host) return;
-    // Emulate EIO on the next sync by failing the host's round directly, as the WAL would.
-    this.queue.schedule(1, () => {
-      if (n.host === host && n.up && host.syncing()) {
-        host.onSynced(new Error('EIO: simulated'));
-        this.crashAndRestart(n, 'diskFailures');
-      }
-    });
   }
 
   private changeMembership(group: number): void {
@@ -362,24 +360,22 @@ export class Simulation {
   }
 
   private groupConverged(group: number, finalEntry: Map<number, { index: number; term: number }>): boolean {
-    {
-      const leader = this.leaderOf(group);
-      if (!leader) return false;
-      const raft = leader.host!.group(group).raft;
-      const fin = finalEntry.get(group);
-      // Our final entry must be in the leader's log; if it was lost with an old leader, propose again.
-      if (!fin || (raft.raftLog.term(fin.index) !== fin.term && raft.raftLog.firstIndex() <= fin.index)) {
-        this.proposeFinal(group, leader, finalEntry);
-        return false;
-      }
-      const idx = fin.index;
-      if (raft.raftLog.applied < idx) return false;
-      const cs = raft.confState();
-      for (const id of [...cs.voters, ...cs.learners, ...cs.witnesses]) {
-        const n = this.node(id);
-        if (!n.host || !n.host.groupIds().includes(group)) return false;
-        if (n.host.group(group).raft.raftLog.applied < idx) return false;
-      }
+    const leader = this.leaderOf(group);
+    if (!leader) return false;
+    const raft = leader.host!.group(group).raft;
+    const fin = finalEntry.get(group);
+    // Our final entry must be in the leader's log; if it was lost with an old leader, propose again.
+    if (!fin || (raft.raftLog.term(fin.index) !== fin.term && raft.raftLog.firstIndex() <= fin.index)) {
+      this.proposeFinal(group, leader, finalEntry);
+      return false;
+    }
+    const idx = fin.index;
+    if (raft.raftLog.applied < idx) return false;
+    const cs = raft.confState();
+    for (const id of [...cs.voters, ...cs.learners, ...cs.witnesses]) {
+      const n = this.node(id);
+      if (!n.host || !n.host.groupIds().includes(group)) return false;
+      if (n.host.group(group).raft.raftLog.applied < idx) return false;
     }
     return true;
   }
@@ -395,6 +391,7 @@ export class Simulation {
   }
 
   run(): SimResult {
+    const marksBefore = new Map(allMarks());
     for (const n of this.nodes) this.scheduleTicks(n);
     const faultEnd = this.opts.faultMs;
     this.every(20 + this.rng.intBelow(30), () => this.healed, () => this.proposeSomething());
@@ -408,14 +405,21 @@ export class Simulation {
     this.every(100, () => convergedAt !== undefined, () => {
       if (this.healed && this.converged(finalEntry)) convergedAt = this.queue.now;
     });
-    while (convergedAt === undefined && this.checker.violations.length === 0 && this.queue.runNext(deadline)) { /* run */ }
-    this.checkLogs();
+    let crashed: string | undefined;
+    try {
+      while (convergedAt === undefined && this.checker.violations.length === 0 && this.queue.runNext(deadline)) { /* run */ }
+      this.checkLogs();
+    } catch (e) {
+      // An invariant inside the core or the host stopped a node: that is a finding, not a simulator crash.
+      crashed = `invariant broken at ${this.queue.now} ms: ${(e as Error).message}`;
+    }
     const violations = [...this.checker.violations];
-    if (convergedAt === undefined && violations.length === 0) {
+    if (crashed) violations.push(crashed);
+    if (convergedAt === undefined && violations.length === 0 && !crashed) {
       violations.push(`no convergence: not every group elected a leader and committed a new entry within ${this.opts.convergeWithinMs} ms after healing (${this.describeGroups()})`);
     }
     const marks: Record<string, number> = {};
-    for (const [k, v] of allMarks()) marks[`mark:${k}`] = v;
+    for (const [k, v] of allMarks()) if (v > (marksBefore.get(k) ?? 0)) marks[`mark:${k}`] = v - (marksBefore.get(k) ?? 0);
     return {
       seed: this.opts.seed,
       ok: violations.length === 0,
