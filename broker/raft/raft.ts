@@ -675,7 +675,7 @@ export class Raft {
   handOffWitnessLeadership(): void {
     if (this.role !== Role.Leader || !this.isWitness() || this.leadTransferee !== NONE) return;
     let best = NONE;
-    let bestMatch = -1;
+    let bestMatch = 0; // only a voter that has answered in our term: it is reachable
     for (const id of this.tracker.confState.voters) {
       const match = this.tracker.progress.get(id)?.match ?? 0;
       if (match > bestMatch) {

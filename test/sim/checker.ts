@@ -17,6 +17,9 @@ export class SafetyChecker {
   private readonly leaderOfTerm = new Map<string, number>(); // "group:term" -> node
   private readonly committed = new Map<number, Map<number, CommittedEntry>>(); // group -> LSN -> entry
   private readonly lastApplied = new Map<string, number>(); // "node:group" -> LSN
+  // group -> LSN -> the term of the leader that committed it (leaders commit only in their own term)
+  private readonly commitTermOf = new Map<number, Map<number, number>>();
+  private readonly commitTermRecordedUpTo = new Map<number, number>();
   readonly counts = { leadersSeen: 0, entriesApplied: 0, logPairsCompared: 0, witnessApplyChecks: 0, snapshotsRestored: 0 };
 
   private violate(kind: string, detail: string): void {
@@ -27,6 +30,7 @@ export class SafetyChecker {
   observeRole(node: number, group: number, raw: RawNode): void {
     const r = raw.raft;
     if (r.role !== Role.Leader) return;
+    this.recordCommitTerms(group, raw);
     const key = `${group}:${r.term}`;
     const known = this.leaderOfTerm.get(key);
     if (known === undefined) {
@@ -38,11 +42,29 @@ export class SafetyChecker {
     }
   }
 
+  /** Called right after every step of a leader: LSNs its commit index just passed were committed in its term. */
+  private recordCommitTerms(group: number, raw: RawNode): void {
+    const r = raw.raft;
+    const from = (this.commitTermRecordedUpTo.get(group) ?? 0) + 1;
+    if (r.raftLog.committed < from) return;
+    let terms = this.commitTermOf.get(group);
+    if (!terms) this.commitTermOf.set(group, (terms = new Map()));
+    for (let i = from; i <= r.raftLog.committed; i++) terms.set(i, r.term);
+    this.commitTermRecordedUpTo.set(group, r.raftLog.committed);
+  }
+
+  /**
+   * Leader Completeness (§5.4): an entry committed in term T is in the log of every leader of a
+   * term above T. A leader of an older term may still be elected late (delayed votes) and lack it.
+   */
   private checkLeaderCompleteness(node: number, group: number, raw: RawNode): void {
     const log = raw.raft.raftLog;
     const first = log.firstIndex();
+    const commitTerms = this.commitTermOf.get(group);
     for (const [index, c] of this.committed.get(group) ?? []) {
       if (index < first) continue; // covered by its snapshot, checked when the snapshot was restored
+      const committedInTerm = commitTerms?.get(index);
+      if (committedInTerm === undefined || committedInTerm >= raw.raft.term) continue;
       const term = log.term(index);
       if (term !== c.term) {
         this.violate('committed entry lost', `group ${group}: new leader ${node} (term ${raw.raft.term}) has term ${term} at LSN ${index}, committed with term ${c.term}`);
