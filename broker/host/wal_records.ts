@@ -75,6 +75,9 @@ export function applyRecord(storage: MemoryStorage, r: WalRecord): void {
       } else {
         storage.applySnapshot(r.snapshot);
       }
+      // A snapshot holds committed state only. If a crash kept it but not the hard state written
+      // after it in the same round, the stored commit must still not fall below it.
+      if (storage.hardState.commit < index) storage.setHardState({ ...storage.hardState, commit: index });
       return;
     }
     default:
