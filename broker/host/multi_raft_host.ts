@@ -10,6 +10,7 @@
 //      batch per peer, apply committed entries, advance.
 // No new round starts while a sync is in flight; messages that arrive meanwhile are stepped and wait.
 
+import { isMember } from '../raft/conf_change.js';
 import { RaftError } from '../raft/errors.js';
 import { mark } from '../raft/marks.js';
 import { RandomSource } from '../raft/random.js';
@@ -98,7 +99,7 @@ export class MultiRaftHost {
   private readonly lastHeardTick = new Map<number, number>(); // peer -> tick of its last batch
   private readonly deadPeers = new Set<number>();
   failed: Error | undefined; // set when a sync failed: the node must restart and recover from its WAL
-  readonly stats = { rounds: 0, syncs: 0, batchesSent: 0, heartbeatsCoalesced: 0, quiescedGroups: 0 };
+  readonly stats = { rounds: 0, syncs: 0, batchesSent: 0, heartbeatsCoalesced: 0 };
 
   constructor(private readonly opts: HostOptions, recovered?: RecoveredNode) {
     this.nodeId = opts.nodeId;
@@ -200,10 +201,11 @@ export class MultiRaftHost {
     if (this.failed) return;
     this.ticks++;
     for (const g of this.groups.values()) if (!g.quiesced) g.node.tick();
-    this.detectDeadPeers();
+    const peers = this.peerIds();
+    this.detectDeadPeers(peers);
     if (this.ticks % this.opts.heartbeatTick === 0) {
       this.quiesceIdleGroups();
-      this.sendLivenessBeats();
+      for (const p of peers) this.opts.transport.send(emptyBatch(this.nodeId, p)); // liveness beat
     }
   }
 
@@ -292,7 +294,7 @@ export class MultiRaftHost {
       if (e.type === EntryType.ConfChange) {
         const cc = RawNode.confChangeOf(e);
         const cs = g.node.applyConfChange(cc);
-        if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.nodeId && !isMemberOf(cs, this.nodeId)) {
+        if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.nodeId && !isMember(cs, this.nodeId)) {
           g.removed = true;
         }
       } else if (e.data.byteLength > 0 && !asWitness) {
@@ -362,15 +364,20 @@ export class MultiRaftHost {
     }
   }
 
-  private detectDeadPeers(): void {
-    for (const g of this.groups.values()) {
-      for (const peer of this.peersOf(g)) {
-        if (!this.lastHeardTick.has(peer)) this.lastHeardTick.set(peer, this.ticks);
-        if (!this.deadPeers.has(peer) && this.ticks - this.lastHeardTick.get(peer)! > this.opts.electionTick) {
-          mark('host-peer-presumed-dead');
-          this.deadPeers.add(peer);
-          this.wakeGroupsWith(peer); // a quiesced follower must be able to elect a new leader
-        }
+  /** Every node that shares a group with us, in id order. */
+  private peerIds(): number[] {
+    const peers = new Set<number>();
+    for (const g of this.groups.values()) for (const p of this.peersOf(g)) peers.add(p);
+    return [...peers].sort((a, b) => a - b);
+  }
+
+  private detectDeadPeers(peers: number[]): void {
+    for (const peer of peers) {
+      if (!this.lastHeardTick.has(peer)) this.lastHeardTick.set(peer, this.ticks);
+      if (!this.deadPeers.has(peer) && this.ticks - this.lastHeardTick.get(peer)! > this.opts.electionTick) {
+        mark('host-peer-presumed-dead');
+        this.deadPeers.add(peer);
+        this.wakeGroupsWith(peer); // a quiesced follower must be able to elect a new leader
       }
     }
   }
@@ -382,7 +389,6 @@ export class MultiRaftHost {
   private wake(g: HostedGroup): void {
     if (!g.quiesced) return;
     g.quiesced = false;
-    this.stats.quiescedGroups--;
   }
 
   /** A leader whose followers all hold and know every committed entry stops ticking the group. */
@@ -398,7 +404,6 @@ export class MultiRaftHost {
       }
       if (!idle) continue;
       g.quiesced = true;
-      this.stats.quiescedGroups++;
       mark('host-group-quiesced');
       for (const peer of this.peersOf(g)) {
         const b = emptyBatch(this.nodeId, peer);
@@ -417,22 +422,11 @@ export class MultiRaftHost {
     // Learn the commit as a heartbeat would tell it; the next round applies it even while quiesced.
     if (st.commit < commit) g.node.step(message({ type: MessageType.Heartbeat, from, to: this.nodeId, term, commit }));
     g.quiesced = true;
-    this.stats.quiescedGroups++;
   }
 
-  private sendLivenessBeats(): void {
-    const peers = new Set<number>();
-    for (const g of this.groups.values()) for (const p of this.peersOf(g)) peers.add(p);
-    for (const p of [...peers].sort((a, b) => a - b)) this.opts.transport.send(emptyBatch(this.nodeId, p));
-  }
-
-  /** True while a round's sync is outstanding. */
-  syncing(): boolean {
-    return this.round !== undefined;
+  quiescedGroupCount(): number {
+    let n = 0;
+    for (const g of this.groups.values()) if (g.quiesced) n++;
+    return n;
   }
 }
-
-function isMemberOf(cs: ConfState, id: number): boolean {
-  return cs.voters.includes(id) || cs.learners.includes(id) || cs.witnesses.includes(id);
-}
-

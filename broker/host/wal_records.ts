@@ -31,7 +31,7 @@ export function newGroupStorage(confState: ConfState | undefined, term: number):
   }
   // A bootstrap snapshot at LSN 1 carries the initial membership, so a member that joins later
   // always starts from a snapshot and never replays a log that lacks it.
-  const s = MemoryStorage.bootstrap(confState);
+  const s = new MemoryStorage();
   s.applySnapshot({ metadata: { index: 1, term: 1, confState: cloneConfState(confState) }, data: new Uint8Array() });
   s.setHardState({ term: Math.max(1, term), vote: 0, commit: 1 });
   return s;

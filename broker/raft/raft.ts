@@ -3,7 +3,7 @@
 // RawNode.ready(). Section numbers (§) refer to the Raft paper (Ongaro & Ousterhout, 2014) and
 // the dissertation (Ongaro, 2014) where noted.
 
-import { confChangeProblem, isMember } from './conf_change.js';
+import { applyConfChangeTo, confChangeProblem, encodeConfChange, isMember } from './conf_change.js';
 import { ConfChangeError, NotLeaderError, ProposalDroppedError, invariant } from './errors.js';
 import { mark } from './marks.js';
 import { ProgressState, Progress } from './progress.js';
@@ -15,7 +15,6 @@ import { RaftStorage } from './storage.js';
 import {
   ConfChange, ConfState, Entry, EntryType, HardState, Message, MessageType, NONE, Role, Snapshot, entryBytes, message,
 } from './types.js';
-import { applyConfChangeTo, encodeConfChange } from './conf_change.js';
 
 export interface RaftConfig {
   id: number;
@@ -216,7 +215,7 @@ export class Raft {
       }
     }
     if (this.role !== Role.Leader) return;
-    this.tracker.forEachPeer(this.id, (id, pr) => {
+    this.tracker.forEachPeer(this.id, (_id, pr) => {
       if (pr.state === ProgressState.Snapshot && ++pr.snapshotElapsedTicks > this.electionTimeout) {
         mark('snapshot-send-retried');
         pr.becomeProbe(); // the snapshot or its answer was lost: probe again, which resends it
@@ -403,16 +402,11 @@ export class Raft {
     const myResponse = this.role === Role.PreCandidate ? MessageType.PreVoteResp : MessageType.VoteResp;
     switch (m.type) {
       case MessageType.App:
-        this.becomeFollower(m.term, m.from);
-        this.handleAppend(m);
-        return;
       case MessageType.Heartbeat:
-        this.becomeFollower(m.term, m.from);
-        this.handleHeartbeat(m);
-        return;
       case MessageType.Snap:
+        // A leader of our term exists: the election is lost.
         this.becomeFollower(m.term, m.from);
-        this.handleSnapshot(m);
+        this.handleFromLeader(m);
         return;
       case myResponse:
         this.tracker.recordVote(m.from, !m.reject);
@@ -424,19 +418,12 @@ export class Raft {
   private stepFollower(m: Message): void {
     switch (m.type) {
       case MessageType.App:
-        this.electionElapsed = 0;
-        this.lead = m.from;
-        this.handleAppend(m);
-        return;
       case MessageType.Heartbeat:
-        this.electionElapsed = 0;
-        this.lead = m.from;
-        this.handleHeartbeat(m);
-        return;
       case MessageType.Snap:
+        // Word from the leader of our term: it is alive, and it is the one we follow.
         this.electionElapsed = 0;
         this.lead = m.from;
-        this.handleSnapshot(m);
+        this.handleFromLeader(m);
         return;
       case MessageType.TimeoutNow:
         // Leader transfer (dissertation §3.10): campaign at once, skipping pre-vote and leases.
@@ -449,6 +436,12 @@ export class Raft {
   }
 
   // ---- replication, follower side ---------------------------------------------------------
+
+  private handleFromLeader(m: Message): void {
+    if (m.type === MessageType.App) this.handleAppend(m);
+    else if (m.type === MessageType.Heartbeat) this.handleHeartbeat(m);
+    else this.handleSnapshot(m);
+  }
 
   private handleAppend(m: Message): void {
     if (m.index < this.raftLog.committed) {
@@ -648,8 +641,10 @@ export class Raft {
       if (!this.promotable() && !this.isWitness()) {
         mark('leader-removed-steps-down');
         this.becomeFollower(this.term, NONE);
-      } else if (this.maybeCommit()) this.broadcastAppend();
-      else this.broadcastAppend(); // new members start probing now
+      } else {
+        this.maybeCommit(); // a smaller quorum may commit more
+        this.broadcastAppend(); // carries any new commit, and new members start probing
+      }
     }
     return cs;
   }

@@ -10,7 +10,7 @@ import { decodeConfChange } from './conf_change.js';
 import { invariant } from './errors.js';
 import { Raft, RaftConfig } from './raft.js';
 import { RaftStorage } from './storage.js';
-import { ConfChange, ConfState, Entry, EntryType, HardState, Message, MessageType, Role, Snapshot, entryBytes } from './types.js';
+import { ConfChange, ConfState, Entry, EntryType, HardState, Message, MessageType, Role, Snapshot, entryBytes, message } from './types.js';
 
 export interface SoftState {
   lead: number;
@@ -100,11 +100,11 @@ export class RawNode {
   }
 
   reportUnreachable(id: number): void {
-    this.raft.step({ type: MessageType.Unreachable, from: id, to: this.raft.id, term: 0, logTerm: 0, index: 0, commit: 0, reject: false, rejectHint: 0 });
+    this.raft.step(message({ type: MessageType.Unreachable, from: id, to: this.raft.id }));
   }
 
   reportSnapshot(id: number, ok: boolean): void {
-    this.raft.step({ type: MessageType.SnapStatus, from: id, to: this.raft.id, term: 0, logTerm: 0, index: 0, commit: 0, reject: !ok, rejectHint: 0 });
+    this.raft.step(message({ type: MessageType.SnapStatus, from: id, to: this.raft.id, reject: !ok }));
   }
 
   hasReady(): boolean {

@@ -107,26 +107,6 @@ export function message(fields: Partial<Message> & Pick<Message, 'type'>): Messa
   return { from: NONE, to: NONE, term: 0, logTerm: 0, index: 0, commit: 0, reject: false, rejectHint: 0, ...fields };
 }
 
-export function isLocalMessage(type: MessageType): boolean {
-  return (
-    type === MessageType.Hup ||
-    type === MessageType.Beat ||
-    type === MessageType.CheckQuorum ||
-    type === MessageType.TransferLeader ||
-    type === MessageType.Unreachable ||
-    type === MessageType.SnapStatus
-  );
-}
-
-export function isResponseMessage(type: MessageType): boolean {
-  return (
-    type === MessageType.AppResp ||
-    type === MessageType.VoteResp ||
-    type === MessageType.PreVoteResp ||
-    type === MessageType.HeartbeatResp
-  );
-}
-
 export function emptyConfState(): ConfState {
   return { voters: [], learners: [], witnesses: [] };
 }

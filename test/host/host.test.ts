@@ -39,6 +39,17 @@ function drive(host: MultiRaftHost, wal: RecordingWal, rounds = 20): void {
   }
 }
 
+/** A host whose group is led by node 1 alone, its election written and synced. */
+function leaderOfOwnGroup(group: number): { host: MultiRaftHost; wal: RecordingWal } {
+  const wal = new RecordingWal();
+  const host = singleNodeHost(wal);
+  host.createGroup(group, { voters: [1], learners: [], witnesses: [] });
+  host.campaign(group);
+  drive(host, wal);
+  assert.equal(host.group(group).status().role, Role.Leader);
+  return { host, wal };
+}
+
 test('one WAL sync per round serves every group with pending writes', () => {
   const wal = new RecordingWal();
   const host = singleNodeHost(wal);
@@ -58,11 +69,7 @@ test('one WAL sync per round serves every group with pending writes', () => {
 });
 
 test('in a round, each group writes its snapshot and entries before its hard state', () => {
-  const wal = new RecordingWal();
-  const host = singleNodeHost(wal);
-  host.createGroup(2, { voters: [1], learners: [], witnesses: [] });
-  host.campaign(2);
-  drive(host, wal);
+  const { host, wal } = leaderOfOwnGroup(2);
   host.propose(2, new Uint8Array([7]));
   drive(host, wal);
   const firstEntries = wal.records.findIndex((r) => r.kind === 'entries');
@@ -71,11 +78,7 @@ test('in a round, each group writes its snapshot and entries before its hard sta
 });
 
 test('the leader counts its own copy only once the sync completes', () => {
-  const wal = new RecordingWal();
-  const host = singleNodeHost(wal);
-  host.createGroup(2, { voters: [1], learners: [], witnesses: [] });
-  host.campaign(2);
-  drive(host, wal);
+  const { host, wal } = leaderOfOwnGroup(2);
   const commitBefore = host.group(2).status().commit;
   const lsn = host.propose(2, new Uint8Array([1]));
   host.process(); // the write is appended, the sync not yet complete

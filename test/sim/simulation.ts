@@ -13,7 +13,7 @@ import { SafetyChecker } from './checker.js';
 import { EventQueue } from './event_queue.js';
 import { LogStateMachine } from './log_state_machine.js';
 import { SimDisk } from './sim_disk.js';
-import { CALM_NETWORK, NetworkFaults, SimNetwork } from './sim_network.js';
+import { CALM_NETWORK, SimNetwork } from './sim_network.js';
 
 export interface SimOptions {
   seed: number;
