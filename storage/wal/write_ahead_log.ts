@@ -1,0 +1,287 @@
+// One write-ahead log per node, shared by all its Raft groups.
+//
+// Group commit: append() only encodes; sync() asks for durability. While a write+fdatasync is in
+// flight, everything appended meanwhile waits and goes out together in the next one, so one
+// fdatasync serves every group and every writer with pending records.
+//
+// dataSync=true (default): sync() calls back only after fdatasync. dataSync=false: after the write
+// reaches the OS (survives a process crash, not a power loss); segments are still synced when
+// sealed and before a checkpoint releases older ones, so the log is never left inconsistent.
+//
+// A failed write or sync fails every caller of that batch (never acknowledged), cuts the segment
+// back to what was acknowledged before, and later appends try again: a full disk heals by itself.
+
+import { HostWal } from '../../broker/host/multi_raft_host.js';
+import { WalRecord } from '../../broker/host/wal_records.js';
+import { WalError, WalWriteError, osCodeOf } from './errors.js';
+import { FRAME_HEADER_BYTES } from './frame.js';
+import { EncodedFrame, FrameChunks, encodeFrame, encodedBytes } from './frame_chunks.js';
+import { framesToRecords, recordToFrames } from './record_codec.js';
+import { SegmentInfo, coveredPrefixLength, noteFrame, segmentHeaderFrame, segmentName } from './segments.js';
+import { TornTail, readWal } from './wal_reader.js';
+import { Done, WalFile, WalFiles } from './wal_files.js';
+
+export interface WalOptions {
+  files: WalFiles;
+  /** A segment is sealed and a new one started once it would grow past this. */
+  maxSegmentBytes?: number;
+  /** Largest payload of one frame (one entry). */
+  maxRecordBytes?: number;
+  dataSync?: boolean;
+}
+
+export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+export interface WalRecovery {
+  records: WalRecord[];
+  segments: number;
+  frames: number;
+  tornTail: TornTail | undefined;
+}
+
+/** The frames one segment receives in one flush. */
+interface SegmentWrite {
+  seq: number;
+  chunks: FrameChunks;
+}
+
+interface OpenSegment {
+  info: SegmentInfo;
+  file: WalFile | undefined; // opened at the first write
+  existsOnDisk: boolean;
+  writtenBytes: number; // position of the next write
+  ackedBytes: number; // end of the last batch reported durable (or, with dataSync=false, written)
+}
+
+export class WriteAheadLog implements HostWal {
+  private readonly files: WalFiles;
+  private readonly maxSegmentBytes: number;
+  private readonly maxRecordBytes: number;
+  private readonly dataSync: boolean;
+  private readonly segments: SegmentInfo[]; // oldest first; the last is the one being written
+  private current: OpenSegment;
+  private pending: EncodedFrame[] = [];
+  private rolloverRequested = false;
+  private waiters: Done[] = [];
+  private forceDataSync = false;
+  private inFlight = false;
+  private closed = false;
+  readonly stats = { flushes: 0, fdatasyncs: 0, framesWritten: 0, bytesWritten: 0, failedFlushes: 0, segmentsReleased: 0 };
+
+  /** Reads and checks the log, cuts off a torn tail, and opens it for appending after it. */
+  static open(opts: WalOptions): { wal: WriteAheadLog; recovery: WalRecovery } {
+    const maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    const contents = readWal(opts.files, maxRecordBytes);
+    if (contents.tornTail) opts.files.truncateSync(contents.tornTail.segment, contents.tornTail.offsetBytes);
+    const wal = new WriteAheadLog(opts, contents.segments);
+    const recovery = {
+      records: framesToRecords(contents.frames),
+      segments: contents.segments.length,
+      frames: contents.frames.length,
+      tornTail: contents.tornTail,
+    };
+    return { wal, recovery };
+  }
+
+  private constructor(opts: WalOptions, recovered: SegmentInfo[]) {
+    this.files = opts.files;
+    this.maxSegmentBytes = opts.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.dataSync = opts.dataSync ?? true;
+    this.segments = recovered;
+    const last = recovered[recovered.length - 1];
+    const info = last ?? { seq: 1, name: segmentName(1), sizeBytes: 0, maxLsnByGroup: new Map() };
+    if (!last) this.segments.push(info);
+    this.current = { info, file: undefined, existsOnDisk: last !== undefined, writtenBytes: info.sizeBytes, ackedBytes: info.sizeBytes };
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  append(records: WalRecord[]): void {
+    if (this.closed) throw new WalError('WalClosed', 'write-ahead log is closed');
+    const frames = records.flatMap(recordToFrames);
+    for (const f of frames) {
+      if (f.payload.length > this.maxRecordBytes) {
+        throw new WalError('WalRecordTooLarge', `record of ${f.payload.length} bytes exceeds maxRecordBytes ${this.maxRecordBytes}`);
+      }
+    }
+    for (const f of frames) this.pending.push(encodeFrame(f));
+  }
+
+  /** Calls done once everything appended before this call is durable (see dataSync). */
+  sync(done: Done): void {
+    if (this.closed) return done(new WalError('WalClosed', 'write-ahead log is closed'));
+    this.waiters.push(done);
+    if (!this.inFlight) this.flush();
+  }
+
+  /** Seals the segment being written: the next flush starts a new one. */
+  rollover(): void {
+    this.rolloverRequested = true;
+  }
+
+  /** Splits frames into per-segment writes, starting new segments where one would grow too big. */
+  private layout(frames: EncodedFrame[]): SegmentWrite[] {
+    const writes: SegmentWrite[] = [];
+    let seq = this.current.info.seq;
+    let size = this.current.writtenBytes;
+    const startSegment = (next: number): SegmentWrite => {
+      const w: SegmentWrite = { seq: next, chunks: new FrameChunks() };
+      if (next !== this.current.info.seq || size === 0) w.chunks.add(encodeFrame(segmentHeaderFrame(next)));
+      if (next !== this.current.info.seq) {
+        this.segments.push({ seq: next, name: segmentName(next), sizeBytes: 0, maxLsnByGroup: new Map() });
+      }
+      size = next === this.current.info.seq ? size + w.chunks.sizeBytes : w.chunks.sizeBytes;
+      writes.push(w);
+      return w;
+    };
+    if (this.rolloverRequested && size > FRAME_HEADER_BYTES && frames.length > 0) seq++;
+    this.rolloverRequested = false;
+    let w = startSegment(seq);
+    for (const f of frames) {
+      const bytes = encodedBytes(f);
+      if (size > FRAME_HEADER_BYTES && size + bytes > this.maxSegmentBytes) w = startSegment(++seq);
+      w.chunks.add(f);
+      size += bytes;
+      noteFrame(this.segments[this.segments.length - 1]!, f.frame);
+    }
+    return writes;
+  }
+
+  private segmentInfo(seq: number): SegmentInfo {
+    const info = this.segments.find((s) => s.seq === seq);
+    if (!info) throw new Error(`no segment ${seq}`);
+    return info;
+  }
+
+  private flush(): void {
+    const batch = this.layout(this.pending);
+    const waiters = this.waiters;
+    const forceDataSync = this.forceDataSync;
+    this.pending = [];
+    this.waiters = [];
+    this.forceDataSync = false;
+    this.inFlight = true;
+    this.stats.flushes++;
+    this.writeBatch(batch, 0, forceDataSync, (error) => {
+      this.inFlight = false;
+      if (error) this.onWriteFailed(error, batch, waiters);
+      else for (const w of waiters) w();
+      if (this.waiters.length > 0 && !this.closed) this.flush();
+    });
+  }
+
+  private writeBatch(batch: SegmentWrite[], i: number, forceDataSync: boolean, done: (error?: WalWriteError) => void): void {
+    const w = batch[i];
+    if (!w) return done();
+    this.ensureSegment(w.seq, (openError) => {
+      if (openError) return done(openError);
+      const seg = this.current;
+      const chunks = w.chunks.finish();
+      seg.file!.write(chunks, seg.writtenBytes, (writeError) => {
+        if (writeError) return done(this.writeError(writeError));
+        seg.writtenBytes += w.chunks.sizeBytes;
+        seg.info.sizeBytes = seg.writtenBytes;
+        this.stats.framesWritten += w.chunks.frames;
+        this.stats.bytesWritten += w.chunks.sizeBytes;
+        const sealing = i < batch.length - 1;
+        const finish = (): void => {
+          seg.ackedBytes = seg.writtenBytes;
+          this.writeBatch(batch, i + 1, forceDataSync, done);
+        };
+        if (!this.dataSync && !sealing && !forceDataSync) return finish();
+        this.stats.fdatasyncs++;
+        seg.file!.datasync((syncError) => (syncError ? done(this.writeError(syncError)) : finish()));
+      });
+    });
+  }
+
+  /** Makes `seq` the open segment: closes the previous one (already synced) and creates the file. */
+  private ensureSegment(seq: number, done: (error?: WalWriteError) => void): void {
+    const seg = this.current;
+    if (seg.info.seq === seq && seg.file) return done();
+    if (seg.info.seq === seq) {
+      const opened = (error: Error | undefined, file?: WalFile): void => {
+        if (error) return done(this.writeError(error));
+        seg.file = file;
+        seg.existsOnDisk = true;
+        done();
+      };
+      if (seg.existsOnDisk) this.files.open(seg.info.name, opened);
+      else this.files.create(seg.info.name, opened);
+      return;
+    }
+    const previous = seg.file;
+    this.current = { info: this.segmentInfo(seq), file: undefined, existsOnDisk: false, writtenBytes: 0, ackedBytes: 0 };
+    if (!previous) return this.ensureSegment(seq, done);
+    previous.close(() => this.ensureSegment(seq, done));
+  }
+
+  private writeError(error: Error): WalWriteError {
+    return new WalWriteError(osCodeOf(error), `${this.files.location}/${this.current.info.name}`, error.message);
+  }
+
+  /**
+   * Nothing of the failed batch is acknowledged. The open segment is cut back to what was, and
+   * the batch's frames are dropped; frames appended since stay queued and go out with the next sync.
+   */
+  private onWriteFailed(error: WalWriteError, batch: SegmentWrite[], waiters: Done[]): void {
+    this.stats.failedFlushes++;
+    const seg = this.current;
+    seg.writtenBytes = seg.ackedBytes;
+    seg.info.sizeBytes = seg.ackedBytes;
+    // Segments the batch started after the open one never happened: the next flush starts over.
+    for (const w of batch) {
+      if (w.seq > seg.info.seq) this.segments.splice(this.segments.findIndex((s) => s.seq === w.seq), 1);
+    }
+    const fail = (): void => {
+      for (const w of waiters) w(error);
+    };
+    if (!seg.file) return fail();
+    seg.file.truncate(seg.ackedBytes, () => fail());
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------------
+
+  /**
+   * Deletes the oldest segments a checkpoint covers (see coveredPrefixLength). The open segment is
+   * synced first, whatever dataSync says, so the records that restate the checkpoint are durable
+   * before the segments they replace go away.
+   */
+  releaseCovered(checkpointLsn: (group: number) => number | undefined, done: (error: Error | undefined, released: string[]) => void): void {
+    this.forceDataSync = true;
+    this.sync((error) => {
+      if (error) return done(error, []);
+      const sealed = this.segments.filter((s) => s.seq < this.current.info.seq);
+      const n = coveredPrefixLength(sealed, checkpointLsn);
+      const names = sealed.slice(0, n).map((s) => s.name);
+      this.removeInOrder(names, 0, (removeError) => done(removeError, names));
+    });
+  }
+
+  private removeInOrder(names: string[], i: number, done: Done): void {
+    const name = names[i];
+    if (name === undefined) return done();
+    this.files.remove(name, (error) => {
+      if (error) return done(error);
+      this.segments.splice(this.segments.findIndex((s) => s.name === name), 1);
+      this.stats.segmentsReleased++;
+      this.removeInOrder(names, i + 1, done);
+    });
+  }
+
+  segmentNames(): string[] {
+    return this.segments.map((s) => s.name);
+  }
+
+  close(done: Done): void {
+    this.sync((error) => {
+      this.closed = true;
+      const file = this.current.file;
+      this.current.file = undefined;
+      if (!file) return done(error);
+      file.close(() => done(error));
+    });
+  }
+}
