@@ -25,7 +25,15 @@ export interface HostWal {
   append(records: WalRecord[]): void;
   /** Makes everything appended so far durable, then calls done (with an error if it failed). */
   sync(done: (error?: Error) => void): void;
+  /**
+   * The records appended next restate the node's whole stable state: once they are durable, the
+   * log may drop everything written before them (WriteAheadLog starts a new segment here).
+   */
+  beginCheckpoint?(): void;
 }
+
+/** Per group, the snapshot LSN a checkpoint restated. */
+export type CheckpointLsns = Map<number, number>;
 
 export interface HostTransport {
   send(batch: PeerBatch): void;
@@ -84,6 +92,7 @@ interface HostedGroup {
 
 interface RoundInFlight {
   readies: Array<{ group: HostedGroup; ready: Ready }>;
+  checkpoint: { lsns: CheckpointLsns; waiters: Array<(lsns: CheckpointLsns) => void> } | undefined;
   late: Map<number, PeerBatch>;
   localSnapshots: Array<{ group: HostedGroup; snapshot: Snapshot; compactTo: number }>;
 }
@@ -95,6 +104,7 @@ export class MultiRaftHost {
   private round: RoundInFlight | undefined;
   private pendingWal: WalRecord[] = []; // group creations and removals awaiting the next sync
   private pendingLocalSnapshots: RoundInFlight['localSnapshots'] = [];
+  private checkpointWaiters: Array<(lsns: CheckpointLsns) => void> = [];
   private ticks = 0;
   private readonly lastHeardTick = new Map<number, number>(); // peer -> tick of its last batch
   private readonly deadPeers = new Set<number>();
@@ -219,10 +229,19 @@ export class MultiRaftHost {
       const g = this.groups.get(id)!;
       if (g.node.hasReady()) readies.push({ group: g, ready: g.node.ready() });
     }
-    if (readies.length === 0 && this.pendingWal.length === 0 && this.pendingLocalSnapshots.length === 0) return false;
+    const checkpointing = this.checkpointWaiters.length > 0;
+    if (readies.length === 0 && this.pendingWal.length === 0 && this.pendingLocalSnapshots.length === 0 && !checkpointing) return false;
     this.stats.rounds++;
+    let checkpoint: RoundInFlight['checkpoint'];
+    if (checkpointing) this.opts.wal.beginCheckpoint?.();
     const records: WalRecord[] = this.pendingWal;
     this.pendingWal = [];
+    if (checkpointing) {
+      const { records: restated, lsns } = this.restateStableState();
+      records.push(...restated);
+      checkpoint = { lsns, waiters: this.checkpointWaiters };
+      this.checkpointWaiters = [];
+    }
     const early = new Map<number, PeerBatch>();
     const late = new Map<number, PeerBatch>();
     for (const { group, ready } of readies) {
@@ -244,7 +263,7 @@ export class MultiRaftHost {
     this.pendingLocalSnapshots = [];
     for (const s of localSnapshots) records.push({ kind: 'snapshot', group: s.group.id, snapshot: s.snapshot });
     this.sendAll(early);
-    this.round = { readies, late, localSnapshots };
+    this.round = { readies, late, localSnapshots, checkpoint };
     if (records.length === 0) {
       this.onSynced();
       return true;
@@ -285,6 +304,43 @@ export class MultiRaftHost {
       group.node.advance(ready);
       this.maybeScheduleSnapshot(group);
     }
+    if (round.checkpoint) for (const w of round.checkpoint.waiters) w(round.checkpoint.lsns);
+  }
+
+  // ---- checkpoints --------------------------------------------------------------------------
+
+  /**
+   * Restates every group's stable state (latest snapshot, the entries above it, hard state) and
+   * every tombstone at the start of a fresh WAL segment in the next round, then calls done with
+   * each group's snapshot LSN once that is durable. Nothing written before is needed any more:
+   * the WAL may release it (WriteAheadLog.releaseBeforeCheckpoint).
+   */
+  checkpoint(done: (lsns: CheckpointLsns) => void): void {
+    this.checkpointWaiters.push(done);
+  }
+
+  // Runs only between rounds, so each group's stable storage already holds everything appended:
+  // restating it can never move a hard state backwards.
+  private restateStableState(): { records: WalRecord[]; lsns: CheckpointLsns } {
+    const records: WalRecord[] = [];
+    const lsns: CheckpointLsns = new Map();
+    // Tombstones of groups not hosted again, first: a removal must never follow a live group's state.
+    for (const [group, term] of [...this.tombstones].sort((a, b) => a[0] - b[0])) {
+      if (!this.groups.has(group)) records.push({ kind: 'removeGroup', group, term });
+    }
+    for (const id of this.groupIds()) {
+      const g = this.groups.get(id)!;
+      const snapshot = g.storage.snapshot()!;
+      records.push({ kind: 'snapshot', group: id, snapshot });
+      const first = snapshot.metadata.index + 1;
+      if (first <= g.storage.lastIndex()) {
+        records.push({ kind: 'entries', group: id, entries: g.storage.entries(first, g.storage.lastIndex() + 1, Number.POSITIVE_INFINITY)! });
+      }
+      records.push({ kind: 'hardState', group: id, hardState: { ...g.storage.hardState } });
+      lsns.set(id, snapshot.metadata.index);
+    }
+    mark('host-checkpoint-restated');
+    return { records, lsns };
   }
 
   private applyCommitted(g: HostedGroup, entries: Entry[]): void {

@@ -2,6 +2,7 @@
 // recovery that rebuilds each group's stable Raft state from them. The byte framing of these
 // records (length, CRC32C, LSN) belongs to storage/; this is their meaning.
 
+import { invariant } from '../raft/errors.js';
 import { MemoryStorage } from '../raft/storage.js';
 import { ConfState, Entry, HardState, Snapshot, cloneConfState } from '../raft/types.js';
 
@@ -51,9 +52,20 @@ export function recoverNode(records: Iterable<WalRecord>): RecoveredNode {
       tombstones.set(r.group, Math.max(tombstones.get(r.group) ?? 0, r.term));
       continue;
     }
-    const g = groups.get(r.group);
+    let g = groups.get(r.group);
+    if (!g && r.kind === 'snapshot') {
+      // A checkpoint restated this group after the segment holding its creation was released.
+      g = { storage: new MemoryStorage() };
+      groups.set(r.group, g);
+    }
     if (!g) continue; // a record of a group removed later in the log
     applyRecord(g.storage, r);
+  }
+  for (const [id, g] of groups) {
+    const { commit } = g.storage.hardState;
+    // Entries are written before the hard state that commits them: a commit past the log means
+    // the log lost synced data (a lying disk, a deleted segment). Refuse to run on it.
+    invariant(commit <= g.storage.lastIndex(), () => `group ${id}: WAL commit ${commit} is beyond its last LSN ${g.storage.lastIndex()}; the log lost synced records`);
   }
   return { groups, tombstones };
 }
@@ -63,9 +75,13 @@ export function applyRecord(storage: MemoryStorage, r: WalRecord): void {
     case 'hardState':
       storage.setHardState(r.hardState);
       return;
-    case 'entries':
-      storage.append(r.entries);
+    case 'entries': {
+      // Raft never truncates entries that match, so replay doesn't either: a record that restates
+      // entries already held (a checkpoint's, possibly cut short by a crash) must not drop the rest.
+      const conflict = r.entries.findIndex((e) => storage.term(e.index) !== e.term);
+      if (conflict >= 0) storage.append(conflict === 0 ? r.entries : r.entries.slice(conflict));
       return;
+    }
     case 'snapshot': {
       const { index, term } = r.snapshot.metadata;
       // Our own snapshot over entries we hold: keep the entries after it. A received one: replace the log.

@@ -7,7 +7,7 @@
 
 import { WalCorruptionError, WalMissingSegmentError } from './errors.js';
 import { FRAME_HEADER_BYTES, Frame, FrameType, readFrame } from './frame.js';
-import { SegmentInfo, isSegmentHeaderFor, noteFrame, segmentName, segmentSeq } from './segments.js';
+import { SegmentInfo, isSegmentHeaderFor, segmentName, segmentSeq } from './segments.js';
 import { WalFiles } from './wal_files.js';
 
 const SECTOR_BYTES = 512;
@@ -36,7 +36,7 @@ export function readWal(files: WalFiles, maxPayloadBytes: number): WalContents {
   for (const [i, seq] of seqs.entries()) {
     const name = segmentName(seq);
     const bytes = files.read(name);
-    const segment: SegmentInfo = { seq, name, sizeBytes: 0, maxLsnByGroup: new Map() };
+    const segment: SegmentInfo = { seq, name, sizeBytes: 0 };
     const isLast = i === seqs.length - 1;
     let at = 0;
     while (at < bytes.length) {
@@ -50,10 +50,7 @@ export function readWal(files: WalFiles, maxPayloadBytes: number): WalContents {
       if (at === 0 ? !isSegmentHeaderFor(r.frame, seq) : r.frame.type === FrameType.SegmentHeader) {
         throw new WalCorruptionError(name, at, at === 0 ? 'the segment does not start with its own header' : 'a segment header inside a segment');
       }
-      if (at > 0) {
-        noteFrame(segment, r.frame);
-        frames.push(r.frame);
-      }
+      if (at > 0) frames.push(r.frame);
       at = r.end;
     }
     segment.sizeBytes = at;

@@ -17,7 +17,7 @@ import { WalError, WalWriteError, osCodeOf } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
 import { EncodedFrame, FrameChunks, encodeFrame, encodedBytes } from './frame_chunks.js';
 import { framesToRecords, recordToFrames } from './record_codec.js';
-import { SegmentInfo, coveredPrefixLength, noteFrame, segmentHeaderFrame, segmentName } from './segments.js';
+import { SegmentInfo, segmentHeaderFrame, segmentName } from './segments.js';
 import { TornTail, readWal } from './wal_reader.js';
 import { Done, WalFile, WalFiles } from './wal_files.js';
 
@@ -44,6 +44,7 @@ export interface WalRecovery {
 interface SegmentWrite {
   seq: number;
   chunks: FrameChunks;
+  opensCheckpoint: boolean;
 }
 
 interface OpenSegment {
@@ -63,6 +64,8 @@ export class WriteAheadLog implements HostWal {
   private current: OpenSegment;
   private pending: EncodedFrame[] = [];
   private rolloverRequested = false;
+  private checkpointRequested = false;
+  private checkpointSeq: number | undefined; // the segment that opens with the latest durable checkpoint
   private waiters: Done[] = [];
   private forceDataSync = false;
   private inFlight = false;
@@ -91,7 +94,7 @@ export class WriteAheadLog implements HostWal {
     this.dataSync = opts.dataSync ?? true;
     this.segments = recovered;
     const last = recovered[recovered.length - 1];
-    const info = last ?? { seq: 1, name: segmentName(1), sizeBytes: 0, maxLsnByGroup: new Map() };
+    const info = last ?? { seq: 1, name: segmentName(1), sizeBytes: 0 };
     if (!last) this.segments.push(info);
     this.current = { info, file: undefined, existsOnDisk: last !== undefined, writtenBytes: info.sizeBytes, ackedBytes: info.sizeBytes };
   }
@@ -121,16 +124,25 @@ export class WriteAheadLog implements HostWal {
     this.rolloverRequested = true;
   }
 
+  /**
+   * The frames appended next restate the writer's whole state (see MultiRaftHost.checkpoint):
+   * they open a new segment, and once durable everything before that segment may be released.
+   */
+  beginCheckpoint(): void {
+    this.rolloverRequested = true;
+    this.checkpointRequested = true;
+  }
+
   /** Splits frames into per-segment writes, starting new segments where one would grow too big. */
   private layout(frames: EncodedFrame[]): SegmentWrite[] {
     const writes: SegmentWrite[] = [];
     let seq = this.current.info.seq;
     let size = this.current.writtenBytes;
     const startSegment = (next: number): SegmentWrite => {
-      const w: SegmentWrite = { seq: next, chunks: new FrameChunks() };
+      const w: SegmentWrite = { seq: next, chunks: new FrameChunks(), opensCheckpoint: false };
       if (next !== this.current.info.seq || size === 0) w.chunks.add(encodeFrame(segmentHeaderFrame(next)));
       if (next !== this.current.info.seq) {
-        this.segments.push({ seq: next, name: segmentName(next), sizeBytes: 0, maxLsnByGroup: new Map() });
+        this.segments.push({ seq: next, name: segmentName(next), sizeBytes: 0 });
       }
       size = next === this.current.info.seq ? size + w.chunks.sizeBytes : w.chunks.sizeBytes;
       writes.push(w);
@@ -139,12 +151,13 @@ export class WriteAheadLog implements HostWal {
     if (this.rolloverRequested && size > FRAME_HEADER_BYTES && frames.length > 0) seq++;
     this.rolloverRequested = false;
     let w = startSegment(seq);
+    w.opensCheckpoint = this.checkpointRequested && frames.length > 0;
+    if (w.opensCheckpoint) this.checkpointRequested = false;
     for (const f of frames) {
       const bytes = encodedBytes(f);
       if (size > FRAME_HEADER_BYTES && size + bytes > this.maxSegmentBytes) w = startSegment(++seq);
       w.chunks.add(f);
       size += bytes;
-      noteFrame(this.segments[this.segments.length - 1]!, f.frame);
     }
     return writes;
   }
@@ -188,6 +201,7 @@ export class WriteAheadLog implements HostWal {
         const sealing = i < batch.length - 1;
         const finish = (): void => {
           seg.ackedBytes = seg.writtenBytes;
+          if (w.opensCheckpoint) this.checkpointSeq = w.seq;
           this.writeBatch(batch, i + 1, forceDataSync, done);
         };
         if (!this.dataSync && !sealing && !forceDataSync) return finish();
@@ -245,17 +259,15 @@ export class WriteAheadLog implements HostWal {
   // ---- checkpoints ---------------------------------------------------------------------------
 
   /**
-   * Deletes the oldest segments a checkpoint covers (see coveredPrefixLength). The open segment is
-   * synced first, whatever dataSync says, so the records that restate the checkpoint are durable
-   * before the segments they replace go away.
+   * Deletes every segment before the one the latest checkpoint opened. The open segment is synced
+   * first, whatever dataSync says, so the restated state is durable before what it replaces goes.
    */
-  releaseCovered(checkpointLsn: (group: number) => number | undefined, done: (error: Error | undefined, released: string[]) => void): void {
+  releaseBeforeCheckpoint(done: (error: Error | undefined, released: string[]) => void): void {
     this.forceDataSync = true;
     this.sync((error) => {
       if (error) return done(error, []);
-      const sealed = this.segments.filter((s) => s.seq < this.current.info.seq);
-      const n = coveredPrefixLength(sealed, checkpointLsn);
-      const names = sealed.slice(0, n).map((s) => s.name);
+      const boundary = this.checkpointSeq;
+      const names = boundary === undefined ? [] : this.segments.filter((s) => s.seq < boundary).map((s) => s.name);
       this.removeInOrder(names, 0, (removeError) => done(removeError, names));
     });
   }

@@ -22,7 +22,7 @@ export class SafetyChecker {
   private readonly commitTermRecordedUpTo = new Map<number, number>();
   readonly counts = { leadersSeen: 0, entriesApplied: 0, logPairsCompared: 0, witnessApplyChecks: 0, snapshotsRestored: 0 };
 
-  private violate(kind: string, detail: string): void {
+  violate(kind: string, detail: string): void {
     if (this.violations.length < 20) this.violations.push(`${kind}: ${detail}`);
   }
 

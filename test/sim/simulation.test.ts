@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProgressTracker } from '../../broker/raft/progress_tracker.js';
 import { Raft } from '../../broker/raft/raft.js';
-import { SimDisk } from './sim_disk.js';
+import { MemoryWalFiles } from '../../storage/wal/memory_wal_files.js';
 import { DEFAULT_SIM, SimOptions, SimResult, runSimulation } from './simulation.js';
 
 function runSeeds(first: number, count: number, shape: Partial<SimOptions> = {}): SimResult[] {
@@ -98,16 +98,16 @@ test('the simulator catches a node that votes twice in one term', () => {
 });
 
 test('the simulator catches a disk that loses synced writes on a crash', () => {
-  // Broken: fdatasync lies, and a crash also loses the last few records it had acknowledged.
-  const disk = SimDisk.prototype as unknown as { crash(): void };
+  // Broken: fdatasync lies, and a crash also loses the last bytes it had acknowledged.
+  const proto = MemoryWalFiles.prototype;
   const r = findViolation(() => {
-    const original = disk.crash;
-    disk.crash = function (this: { crash(): void }) {
-      original.call(this);
-      const records = (this as unknown as { durable: unknown[] }).durable;
-      records.length = Math.max(0, records.length - 6);
+    const original = proto.crash;
+    proto.crash = function (this: MemoryWalFiles, randomBelow: (n: number) => number) {
+      original.call(this, randomBelow);
+      const newest = this.list().pop();
+      if (newest) this.mutate(newest, (b) => b.subarray(0, Math.max(0, b.length - 400)));
     };
-    return () => { disk.crash = original; };
+    return () => { proto.crash = original; };
   }, 30);
   assert.ok(r, 'some seed must expose lost acknowledged writes');
   assert.match(r.violations.join('\n'), /committed entry lost|replicas applied different entries|log matching broken|invariant broken/);

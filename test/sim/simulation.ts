@@ -69,7 +69,7 @@ export class Simulation {
     this.enableWitnessToLeader = this.rng.chance(0.5);
     this.net = new SimNetwork(this.queue, this.rng, { ...CALM_NETWORK }, (b) => this.deliver(b));
     for (let id = 1; id <= opts.nodes; id++) {
-      const disk = new SimDisk(this.queue, this.rng, { syncLatencyMsMax: 4 });
+      const disk = new SimDisk(this.queue, this.rng, { ioLatencyMsMax: 2, maxSegmentBytes: 16 * 1024 });
       this.nodes.push({ id, up: true, paused: false, inbox: [], host: undefined, disk });
     }
     for (const n of this.nodes) n.host = this.newHost(n, undefined);
@@ -110,6 +110,7 @@ export class Simulation {
       snapshotIntervalEntries: 40, compactionMarginEntries: 10, maxSizePerMsgBytes: 4096, maxInflightMsgs: 8,
       wal: {
         append: (records) => disk.append(records),
+        beginCheckpoint: () => disk.beginCheckpoint(),
         sync: (done) => disk.sync((error) => {
           done(error);
           if (n.host !== host) return;
@@ -180,7 +181,14 @@ export class Simulation {
   private restart(n: SimNode): void {
     if (n.up) return;
     n.up = true;
-    n.host = this.newHost(n, recoverNode(n.disk.records()));
+    try {
+      n.host = this.newHost(n, recoverNode(n.disk.recover()));
+    } catch (e) {
+      // A log the node refuses to start on: only a disk that lost synced data can cause it here.
+      this.checker.violate('invariant broken', `node ${n.id} cannot recover: ${(e as Error).message}`);
+      n.up = false;
+      return;
+    }
     this.pump(n);
   }
 
@@ -390,6 +398,22 @@ export class Simulation {
     }
   }
 
+  /** Every running node restates its groups in its WAL and releases the segments that covers. */
+  private checkpointAll(): void {
+    for (const n of this.nodes) {
+      const host = n.host;
+      if (!n.up || n.paused || !host) continue;
+      const wal = n.disk.wal();
+      host.checkpoint(() => {
+        wal.releaseBeforeCheckpoint((error, released) => {
+          if (error || n.host !== host) return;
+          this.counts.segmentsReleased = (this.counts.segmentsReleased ?? 0) + released.length;
+        });
+      });
+      this.pump(n);
+    }
+  }
+
   run(): SimResult {
     const marksBefore = new Map(allMarks());
     for (const n of this.nodes) this.scheduleTicks(n);
@@ -398,6 +422,7 @@ export class Simulation {
     this.every(150 + this.rng.intBelow(500), () => this.healed, () => this.injectFault());
     this.every(100, () => false, () => this.hostMissingMembers());
     this.every(50, () => false, () => this.checkLogs());
+    this.every(300 + this.rng.intBelow(300), () => false, () => this.checkpointAll());
     this.queue.schedule(faultEnd, () => this.heal());
     const finalEntry = new Map<number, { index: number; term: number }>();
     let convergedAt: number | undefined;
@@ -426,9 +451,17 @@ export class Simulation {
       violations,
       simulatedMs: this.queue.now,
       convergedAfterMs: convergedAt === undefined ? undefined : convergedAt - faultEnd,
-      counts: { ...this.counts, ...this.checker.counts, ...prefixed('net', this.net.stats), ...marks },
+      counts: { ...this.counts, ...this.checker.counts, ...prefixed('net', this.net.stats), ...this.diskCounts(), ...marks },
       faults: this.faults,
     };
+  }
+
+  private diskCounts(): Record<string, number> {
+    const total: Record<string, number> = {};
+    for (const n of this.nodes) {
+      for (const [k, v] of Object.entries({ ...n.disk.stats, ...n.disk.files.stats })) total[`disk.${k}`] = (total[`disk.${k}`] ?? 0) + v;
+    }
+    return total;
   }
 
   private describeGroups(): string {

@@ -198,27 +198,35 @@ describe('write-ahead log', () => {
     assert.deepEqual(entryKeys(WriteAheadLog.open({ files }).recovery.records), []);
   });
 
-  it('releases the oldest segments a checkpoint covers and none that hold later entries', async () => {
+  it('releases every segment before the latest durable checkpoint, and only those', async () => {
     const files = new MemoryWalFiles();
     const { wal } = openWal(files, 700);
-    for (let i = 1; i <= 20; i++) wal.append([entryRecord(1, i, 100)]); // about 4 frames per segment
-    wal.append([entryRecord(2, 1, 100)]);
-    for (let i = 21; i <= 40; i++) wal.append([entryRecord(1, i, 100)]);
+    const release = () =>
+      new Promise<string[]>((resolve, reject) => wal.releaseBeforeCheckpoint((e, names) => (e ? reject(e) : resolve(names))));
+    for (let i = 1; i <= 20; i++) wal.append([entryRecord(1, i, 100)]);
     await syncOnce(wal);
+    assert.deepEqual(await release(), [], 'no checkpoint yet: nothing goes');
     const before = wal.segmentNames();
-    const released = await new Promise<string[]>((resolve, reject) =>
-      wal.releaseCovered((g) => (g === 1 ? 30 : undefined), (e, names) => (e ? reject(e) : resolve(names))),
-    );
-    // Group 2 has no checkpoint: its segment and everything after it stay.
-    assert.ok(released.length > 0 && released.length < before.length);
+    wal.beginCheckpoint();
+    wal.append([entryRecord(1, 20, 100)]); // the restated state
+    wal.append([entryRecord(1, 21, 100)]);
+    const released = await release();
+    assert.deepEqual(released, before, 'every segment written before the checkpoint');
     const { recovery } = openWal(files, 700);
-    const keys = entryKeys(recovery.records);
-    assert.ok(keys.includes('2:1'));
-    for (let i = 31; i <= 40; i++) assert.ok(keys.includes(`1:${i}`));
-    const released2 = await new Promise<string[]>((resolve, reject) =>
-      wal.releaseCovered((g) => (g === 1 ? 40 : 1), (e, names) => (e ? reject(e) : resolve(names))),
-    );
-    assert.ok(released2.length > 0);
-    assert.deepEqual(wal.segmentNames(), [before[before.length - 1]], 'only the open segment stays');
+    assert.deepEqual(entryKeys(recovery.records), ['1:20', '1:21']);
+  });
+
+  it('does not release anything for a checkpoint whose records failed to write', async () => {
+    const files = new MemoryWalFiles();
+    const { wal } = openWal(files, 700);
+    for (let i = 1; i <= 20; i++) wal.append([entryRecord(1, i, 100)]);
+    await syncOnce(wal);
+    wal.beginCheckpoint();
+    wal.append([entryRecord(1, 20, 100)]);
+    files.failNextWrite('EIO');
+    await assert.rejects(syncOnce(wal), WalWriteError);
+    const released = await new Promise<string[]>((resolve, reject) => wal.releaseBeforeCheckpoint((e, names) => (e ? reject(e) : resolve(names))));
+    assert.deepEqual(released, []);
+    assert.equal(entryKeys(openWal(files, 700).recovery.records).length, 20);
   });
 });
