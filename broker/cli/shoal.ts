@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadClusterConfig } from '../../config/index.js';
 import { runSimulation } from '../../test/sim/simulation.js';
+import { WAL_USAGE, walCheck, walRepair } from './wal_commands.js';
 
 const USAGE = `usage:
   shoal local [--seed S] [--fault-ms M] [--config-dir DIR]
@@ -15,6 +16,7 @@ const USAGE = `usage:
       a lossy network, and reports what happened. (Demo until the data node exists.)
   shoal check -nodesFile F -clusterConfig F [-config F]
       Parses and validates DolphinDB-style cluster files; prints the groups and any warnings.
+${WAL_USAGE}
   shoal -mode datanode|controller|agent ...
       Not built yet: the networked node processes come with the data node issue.`;
 
@@ -85,6 +87,18 @@ async function main(args: string[]): Promise<void> {
   const command = args[0];
   if (command === 'local') return local(args.slice(1));
   if (command === 'check') return check(args.slice(1));
+  if (command === 'wal-check' || command === 'wal-repair') {
+    const walDir = flag(args, '-walDir');
+    if (!walDir) throw new UsageError(`${command} needs -walDir`);
+    if (command === 'wal-check') {
+      process.exitCode = walCheck(walDir);
+      return;
+    }
+    const segment = flag(args, '-segment');
+    if (!segment || flag(args, '-offset') === undefined) throw new UsageError('wal-repair needs -segment and -offset');
+    process.exitCode = walRepair(walDir, segment, intFlag(args, '-offset', 0));
+    return;
+  }
   if (command === '-mode' || args.includes('-mode')) {
     const mode = flag(args, '-mode');
     throw new UsageError(`-mode ${mode ?? ''} is not built yet; use "shoal local" for the demo or "shoal check" to validate cluster files`);
