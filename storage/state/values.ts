@@ -24,8 +24,7 @@ export interface GenerationPointer {
 /** A stream table's metadata. `schemaBytes` is opaque here (the Arrow IPC schema message). */
 export interface TableMeta {
   lsn: number;
-  nextOffset: number; // offset of the next row appended
-  firstRetainedOffset: number; // rows below it were purged by retention
+  nextOffset: number; // offset of the next row appended; the first retained offset is the first batch key's
   schemaBytes: Uint8Array;
 }
 
@@ -94,12 +93,12 @@ export function decodeGenerationPointer(bytes: Uint8Array): GenerationPointer {
 }
 
 export function encodeTableMeta(m: TableMeta): Uint8Array {
-  return writer().u64(m.lsn).u64(m.nextOffset).u64(m.firstRetainedOffset).bytes32(m.schemaBytes).finish();
+  return writer().u64(m.lsn).u64(m.nextOffset).bytes32(m.schemaBytes).finish();
 }
 
 export function decodeTableMeta(bytes: Uint8Array): TableMeta {
   const r = reader(bytes, 'table metadata');
-  const m = { lsn: r.u64(), nextOffset: r.u64(), firstRetainedOffset: r.u64(), schemaBytes: r.bytes32().slice() };
+  const m = { lsn: r.u64(), nextOffset: r.u64(), schemaBytes: r.bytes32().slice() };
   r.end();
   return m;
 }
