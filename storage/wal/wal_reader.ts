@@ -1,12 +1,12 @@
 // Reads the whole log at startup and decides, frame by frame, what is valid:
 // - a frame cut short at the end of the last segment is a torn write: the tail is cut off there;
-// - a frame with a bad checksum at the end of the last segment is torn too if one of its 512-byte
-//   sectors is all zeros (a write that never reached the platter); with its bytes all present it
-//   is damage, like any bad frame with valid data after it: the node stops and says where.
+// - a bad frame at the end of the last segment is torn too if one of its 512-byte sectors reads as
+//   all zeros (blocks allocated, never written) and no valid header follows; otherwise it is damage,
+//   like any bad frame with valid data after it or in an earlier segment: the node stops and says where.
 // Nothing is ever skipped silently.
 
 import { WalCorruptionError, WalMissingSegmentError } from './errors.js';
-import { FRAME_HEADER_BYTES, Frame, FrameType, readFrame } from './frame.js';
+import { FRAME_HEADER_BYTES, Frame, FrameType, isValidHeaderAt, readFrame } from './frame.js';
 import { SegmentInfo, isSegmentHeaderFor, segmentName, segmentSeq } from './segments.js';
 import { WalFiles } from './wal_files.js';
 
@@ -42,7 +42,7 @@ export function readWal(files: WalFiles, maxPayloadBytes: number): WalContents {
     while (at < bytes.length) {
       const r = readFrame(bytes, at, maxPayloadBytes);
       if (!r.ok) {
-        const torn = isLast && (r.problem === 'partial' || (!validFrameAfter(bytes, at, maxPayloadBytes) && hasZeroSector(bytes, at)));
+        const torn = isLast && (r.problem === 'partial' || (hasZeroSector(bytes, at) && !validHeaderAfter(bytes, at)));
         if (!torn) throw new WalCorruptionError(name, at, r.detail);
         tornTail = { segment: name, offsetBytes: at, droppedBytes: bytes.length - at, reason: r.detail };
         break;
@@ -59,9 +59,10 @@ export function readWal(files: WalFiles, maxPayloadBytes: number): WalContents {
   return { segments, frames, tornTail };
 }
 
-function validFrameAfter(bytes: Uint8Array, from: number, maxPayloadBytes: number): boolean {
+// Any checked header after a bad frame proves the log went on past it: damage, not a torn end.
+function validHeaderAfter(bytes: Uint8Array, from: number): boolean {
   for (let at = from + 1; at + FRAME_HEADER_BYTES <= bytes.length; at++) {
-    if (readFrame(bytes, at, maxPayloadBytes).ok) return true;
+    if (isValidHeaderAt(bytes, at)) return true;
   }
   return false;
 }

@@ -23,6 +23,11 @@ import { Done, WalFile, WalFiles } from './wal_files.js';
 
 export interface WalOptions {
   files: WalFiles;
+  /**
+   * How a flush is started later: by default setImmediate, so writers released by the last
+   * fdatasync append again before the next one starts and all ride it (the simulator passes its clock).
+   */
+  defer?: (run: () => void) => void;
   /** A segment is sealed and a new one started once it would grow past this. */
   maxSegmentBytes?: number;
   /** Largest payload of one frame (one entry). */
@@ -68,7 +73,8 @@ export class WriteAheadLog implements HostWal {
   private checkpointSeq: number | undefined; // the segment that opens with the latest durable checkpoint
   private waiters: Done[] = [];
   private forceDataSync = false;
-  private inFlight = false;
+  private inFlight = false; // a flush is scheduled or running
+  private readonly defer: (run: () => void) => void;
   private closed = false;
   readonly stats = { flushes: 0, fdatasyncs: 0, framesWritten: 0, bytesWritten: 0, failedFlushes: 0, segmentsReleased: 0 };
 
@@ -92,6 +98,7 @@ export class WriteAheadLog implements HostWal {
     this.maxSegmentBytes = opts.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.dataSync = opts.dataSync ?? true;
+    this.defer = opts.defer ?? ((run) => setImmediate(run));
     this.segments = recovered;
     const last = recovered[recovered.length - 1];
     const info = last ?? { seq: 1, name: segmentName(1), sizeBytes: 0 };
@@ -116,7 +123,13 @@ export class WriteAheadLog implements HostWal {
   sync(done: Done): void {
     if (this.closed) return done(new WalError('WalClosed', 'write-ahead log is closed'));
     this.waiters.push(done);
-    if (!this.inFlight) this.flush();
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.inFlight) return;
+    this.inFlight = true;
+    this.defer(() => this.flush());
   }
 
   /** Seals the segment being written: the next flush starts a new one. */
@@ -159,7 +172,8 @@ export class WriteAheadLog implements HostWal {
       w.chunks.add(f);
       size += bytes;
     }
-    return writes;
+    // A segment sealed before any of this batch went into it needs no write and no extra fdatasync.
+    return writes.filter((x, i) => x.chunks.sizeBytes > 0 || i === writes.length - 1);
   }
 
   private segmentInfo(seq: number): SegmentInfo {
@@ -175,13 +189,12 @@ export class WriteAheadLog implements HostWal {
     this.pending = [];
     this.waiters = [];
     this.forceDataSync = false;
-    this.inFlight = true;
     this.stats.flushes++;
     this.writeBatch(batch, 0, forceDataSync, (error) => {
       this.inFlight = false;
       if (error) this.onWriteFailed(error, batch, waiters);
       else for (const w of waiters) w();
-      if (this.waiters.length > 0 && !this.closed) this.flush();
+      if (this.waiters.length > 0 && !this.closed) this.scheduleFlush();
     });
   }
 

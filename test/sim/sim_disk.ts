@@ -18,15 +18,24 @@ export interface DiskFaults {
 export class SimDisk {
   readonly files: MemoryWalFiles;
   private current: WriteAheadLog | undefined;
+  private incarnation = 0;
   stats = { recoveries: 0, tornTails: 0 };
 
-  constructor(queue: EventQueue, private readonly rng: SeededRandom, private readonly faults: DiskFaults) {
+  constructor(private readonly queue: EventQueue, private readonly rng: SeededRandom, private readonly faults: DiskFaults) {
     this.files = new MemoryWalFiles({ defer: (run) => queue.schedule(rng.intBelow(faults.ioLatencyMsMax + 1), run) });
   }
 
   /** Opens the log as a restarting node does: reads and checks it, cuts a torn tail, appends after it. */
   recover(): WalRecord[] {
-    const { wal, recovery } = WriteAheadLog.open({ files: this.files, maxSegmentBytes: this.faults.maxSegmentBytes });
+    const { wal, recovery } = WriteAheadLog.open({
+      files: this.files,
+      maxSegmentBytes: this.faults.maxSegmentBytes,
+      defer: (run) => {
+        // On the fake clock, never setImmediate; and a crashed incarnation's log never runs again.
+        const incarnation = this.incarnation;
+        this.queue.schedule(0, () => incarnation === this.incarnation && run());
+      },
+    });
     this.current = wal;
     this.stats.recoveries++;
     if (recovery.tornTail) this.stats.tornTails++;
@@ -46,6 +55,7 @@ export class SimDisk {
   /** Power loss: unsynced bytes go, but for a random prefix. In-flight I/O never completes. */
   crash(): void {
     this.current = undefined;
+    this.incarnation++;
     this.files.crash((n) => this.rng.intBelow(n));
   }
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeededRandom } from '../../../broker/raft/random.js';
 import { WalCorruptionError, WalMissingSegmentError, WalWriteError } from '../../../storage/wal/errors.js';
+import { FRAME_HEADER_BYTES } from '../../../storage/wal/frame.js';
 import { MemoryWalFiles } from '../../../storage/wal/memory_wal_files.js';
 import { segmentName } from '../../../storage/wal/segments.js';
 import { WriteAheadLog } from '../../../storage/wal/write_ahead_log.js';
@@ -30,7 +31,8 @@ describe('write-ahead log', () => {
     const files = new MemoryWalFiles();
     const { wal } = openWal(files, 1 << 20);
     wal.append([entryRecord(1, 1)]);
-    const first = syncOnce(wal); // in flight from here on
+    const first = syncOnce(wal);
+    await new Promise((r) => setImmediate(r)); // the first flush is now in flight
     const rest: Promise<void>[] = [];
     for (let i = 2; i <= 17; i++) {
       wal.append([entryRecord(1, i)]);
@@ -109,8 +111,8 @@ describe('write-ahead log', () => {
     const { wal } = openWal(files);
     for (let i = 1; i <= 5; i++) wal.append([entryRecord(1, i, 100)]);
     await syncOnce(wal);
-    const frameBytes = 32 + 100;
-    const secondFrameAt = 32 + 8 + frameBytes; // segment header (32 + 8-byte magic), then frame 1
+    const frameBytes = FRAME_HEADER_BYTES + 100;
+    const secondFrameAt = FRAME_HEADER_BYTES + 8 + frameBytes; // segment header (header + 8-byte magic), then frame 1
     files.mutate(segmentName(1), (b) => {
       const out = b.slice();
       out[secondFrameAt + 50]! ^= 0x10;
