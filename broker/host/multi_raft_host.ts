@@ -229,7 +229,8 @@ export class MultiRaftHost {
       const g = this.groups.get(id)!;
       if (g.node.hasReady()) readies.push({ group: g, ready: g.node.ready() });
     }
-    const checkpointing = this.checkpointWaiters.length > 0;
+    // Local snapshots waiting for this round go first: the restatement should carry them.
+    const checkpointing = this.checkpointWaiters.length > 0 && this.pendingLocalSnapshots.length === 0;
     if (readies.length === 0 && this.pendingWal.length === 0 && this.pendingLocalSnapshots.length === 0 && !checkpointing) return false;
     this.stats.rounds++;
     let checkpoint: RoundInFlight['checkpoint'];
@@ -317,6 +318,24 @@ export class MultiRaftHost {
    */
   checkpoint(done: (lsns: CheckpointLsns) => void): void {
     this.checkpointWaiters.push(done);
+  }
+
+  /**
+   * The group's state is durable outside the log (a state store checkpoint) up to at least `lsn`,
+   * which the group has applied, with membership `confState` as of `lsn`. The next round records a
+   * snapshot there whose data stays in that store (empty bytes here), and compacts the log
+   * behind it; the next checkpoint then restates from that snapshot.
+   */
+  noteDurableState(groupId: number, lsn: number, confState: ConfState): void {
+    const g = this.groups.get(groupId);
+    if (!g) throw new UnknownGroupError(groupId);
+    if (lsn > g.node.raft.raftLog.applied) throw new RaftError('NotApplied', `group ${groupId}: LSN ${lsn} is not applied yet`);
+    const term = g.storage.term(lsn);
+    if (lsn <= g.storage.snapshot()!.metadata.index || term === undefined) return; // nothing newer to record
+    this.pendingLocalSnapshots = this.pendingLocalSnapshots.filter((s) => s.group !== g);
+    const snapshot: Snapshot = { metadata: { index: lsn, term, confState }, data: new Uint8Array() };
+    this.pendingLocalSnapshots.push({ group: g, snapshot, compactTo: lsn - (this.opts.compactionMarginEntries ?? 0) });
+    g.appliedSinceSnapshot = 0;
   }
 
   // Runs only between rounds, so each group's stable storage already holds everything appended:
