@@ -110,7 +110,7 @@ interface Contender {
 }
 
 /**
- * One writer appending plain writes of a record's frame size (record + 32-byte header) to plain
+ * One writer appending plain writes of a record's frame size (record + FRAME_HEADER_BYTES header) to plain
  * files, fdatasync after each. The raw loop lays bytes out as the WAL does: on this virtual disk
  * an fdatasync after a write ending mid-page runs 25% faster than after a page-aligned one, and
  * one ever-growing file syncs slower than 64 MiB files; either difference would flatter the WAL.
