@@ -1,14 +1,14 @@
 // The snapshot chunk format: one self-checking message of a snapshot transfer.
 //
 //   version u8 (1) | group u32 | snapshotLsn u64 | seq u32 | flags u8 (bit 0: last) | pairCount u32
-//   | pairCount x (keyLength u32 | key | valueLength u32 | value) | crc32 u32
+//   | pairCount x (keyLength u32 | key | valueLength u32 | value) | crc32c u32
 //
 // All integers big-endian. Keys are state keys without their group/generation prefix (keys.ts);
-// the CRC-32 covers every byte before it. `seq` starts at 0 and has no gaps.
+// the CRC32C (the WAL's checksum) covers every byte before it. `seq` starts at 0 and has no gaps.
 
 import { ByteReader, ByteWriter } from '../state/binary.js';
 import { StateDecodeError } from '../state/errors.js';
-import { crc32 } from './crc32.js';
+import { crc32c } from '../wal/crc32c.js';
 import { SnapshotError } from './errors.js';
 
 export const CHUNK_FORMAT_VERSION = 1;
@@ -34,7 +34,7 @@ export function encodeChunk(c: SnapshotChunk): Uint8Array {
   const body = w.finish();
   const out = new Uint8Array(body.byteLength + 4);
   out.set(body);
-  new DataView(out.buffer).setUint32(body.byteLength, crc32(body));
+  new DataView(out.buffer).setUint32(body.byteLength, crc32c(body));
   return out;
 }
 
@@ -45,7 +45,7 @@ export function decodeChunk(bytes: Uint8Array): SnapshotChunk {
   }
   const bodyBytes = bytes.byteLength - 4;
   const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bodyBytes);
-  const computed = crc32(bytes.subarray(0, bodyBytes));
+  const computed = crc32c(bytes.subarray(0, bodyBytes));
   if (stored !== computed) {
     throw new SnapshotError('CORRUPT_CHUNK', `snapshot chunk checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)}): resend it`);
   }

@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeChunk, encodeChunk } from '../../../storage/snapshot/chunk.js';
-import { crc32 } from '../../../storage/snapshot/crc32.js';
 import { SnapshotError } from '../../../storage/snapshot/errors.js';
 import { exportGroupSnapshot, ExportedChunk } from '../../../storage/snapshot/export.js';
 import { cleanupStaleGenerations, currentGeneration } from '../../../storage/snapshot/generation.js';
@@ -134,7 +133,3 @@ test('snapshot: a crash mid-install leaves the old generation current and whole;
   assert.deepEqual(await stateOf(target, 2), await stateOf(source, 1));
 });
 
-test('crc32: the IEEE check value', () => {
-  assert.equal(crc32(utf8('123456789')), 0xcbf43926);
-  assert.equal(crc32(b()), 0);
-});
