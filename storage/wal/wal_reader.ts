@@ -53,6 +53,8 @@ export function readWal(files: WalFiles, maxPayloadBytes: number): WalContents {
       if (at > 0) frames.push(r.frame);
       at = r.end;
     }
+    // Every sealed segment holds at least its header: an empty one lost its contents.
+    if (at === 0 && !isLast) throw new WalCorruptionError(name, 0, 'a sealed segment is empty');
     segment.sizeBytes = at;
     segments.push(segment);
   }
@@ -75,7 +77,6 @@ function hasZeroSector(bytes: Uint8Array, from: number): boolean {
     for (let i = s; i < end && zero; i++) zero = bytes[i] === 0;
     if (zero) return true;
   }
-  // A bad frame that fits in the tail sector: torn if its bytes after the header are all zero.
-  const tailZero = bytes.subarray(from + 8).every((b) => b === 0);
-  return tailZero;
+  // A bad frame within its last sector: torn if all after its length and header CRC reads as zeros.
+  return bytes.subarray(from + 8).every((b) => b === 0);
 }

@@ -57,6 +57,7 @@ interface OpenSegment {
   file: WalFile | undefined; // opened at the first write
   existsOnDisk: boolean;
   writtenBytes: number; // position of the next write
+  syncedBytes: number; // what fdatasync has made durable
   ackedBytes: number; // end of the last batch reported durable (or, with dataSync=false, written)
 }
 
@@ -68,8 +69,7 @@ export class WriteAheadLog implements HostWal {
   private readonly segments: SegmentInfo[]; // oldest first; the last is the one being written
   private current: OpenSegment;
   private pending: EncodedFrame[] = [];
-  private rolloverRequested = false;
-  private checkpointRequested = false;
+  private checkpointRequested = false; // the next flush opens a new segment with a checkpoint
   private checkpointSeq: number | undefined; // the segment that opens with the latest durable checkpoint
   private waiters: Done[] = [];
   private forceDataSync = false;
@@ -103,7 +103,8 @@ export class WriteAheadLog implements HostWal {
     const last = recovered[recovered.length - 1];
     const info = last ?? { seq: 1, name: segmentName(1), sizeBytes: 0 };
     if (!last) this.segments.push(info);
-    this.current = { info, file: undefined, existsOnDisk: last !== undefined, writtenBytes: info.sizeBytes, ackedBytes: info.sizeBytes };
+    const size = info.sizeBytes;
+    this.current = { info, file: undefined, existsOnDisk: last !== undefined, writtenBytes: size, syncedBytes: size, ackedBytes: size };
   }
 
   // ---- writing -------------------------------------------------------------------------------
@@ -132,17 +133,11 @@ export class WriteAheadLog implements HostWal {
     this.defer(() => this.flush());
   }
 
-  /** Seals the segment being written: the next flush starts a new one. */
-  rollover(): void {
-    this.rolloverRequested = true;
-  }
-
   /**
    * The frames appended next restate the writer's whole state (see MultiRaftHost.checkpoint):
    * they open a new segment, and once durable everything before that segment may be released.
    */
   beginCheckpoint(): void {
-    this.rolloverRequested = true;
     this.checkpointRequested = true;
   }
 
@@ -161,11 +156,11 @@ export class WriteAheadLog implements HostWal {
       writes.push(w);
       return w;
     };
-    if (this.rolloverRequested && size > FRAME_HEADER_BYTES && frames.length > 0) seq++;
-    this.rolloverRequested = false;
+    const opensCheckpoint = this.checkpointRequested && frames.length > 0;
+    if (opensCheckpoint && size > FRAME_HEADER_BYTES) seq++; // an empty open segment can hold it
+    this.checkpointRequested &&= !opensCheckpoint;
     let w = startSegment(seq);
-    w.opensCheckpoint = this.checkpointRequested && frames.length > 0;
-    if (w.opensCheckpoint) this.checkpointRequested = false;
+    w.opensCheckpoint = opensCheckpoint;
     for (const f of frames) {
       const bytes = encodedBytes(f);
       if (size > FRAME_HEADER_BYTES && size + bytes > this.maxSegmentBytes) w = startSegment(++seq);
@@ -211,20 +206,30 @@ export class WriteAheadLog implements HostWal {
         seg.info.sizeBytes = seg.writtenBytes;
         this.stats.framesWritten += w.chunks.frames;
         this.stats.bytesWritten += w.chunks.sizeBytes;
-        const sealing = i < batch.length - 1;
         const finish = (): void => {
           seg.ackedBytes = seg.writtenBytes;
           if (w.opensCheckpoint) this.checkpointSeq = w.seq;
           this.writeBatch(batch, i + 1, forceDataSync, done);
         };
-        if (!this.dataSync && !sealing && !forceDataSync) return finish();
-        this.stats.fdatasyncs++;
-        seg.file!.datasync((syncError) => (syncError ? done(this.writeError(syncError)) : finish()));
+        // A segment sealed by a later write of this batch is synced when the next one opens.
+        if (!this.dataSync && !forceDataSync) return finish();
+        this.syncOpenSegment((syncError) => (syncError ? done(syncError) : finish()));
       });
     });
   }
 
-  /** Makes `seq` the open segment: closes the previous one (already synced) and creates the file. */
+  private syncOpenSegment(done: (error?: WalWriteError) => void): void {
+    const seg = this.current;
+    const upTo = seg.writtenBytes;
+    this.stats.fdatasyncs++;
+    seg.file!.datasync((error) => {
+      if (error) return done(this.writeError(error));
+      seg.syncedBytes = upTo;
+      done();
+    });
+  }
+
+  /** Makes `seq` the open segment: seals the previous one (synced whatever dataSync says) and creates the file. */
   private ensureSegment(seq: number, done: (error?: WalWriteError) => void): void {
     const seg = this.current;
     if (seg.info.seq === seq && seg.file) return done();
@@ -240,9 +245,14 @@ export class WriteAheadLog implements HostWal {
       return;
     }
     const previous = seg.file;
-    this.current = { info: this.segmentInfo(seq), file: undefined, existsOnDisk: false, writtenBytes: 0, ackedBytes: 0 };
-    if (!previous) return this.ensureSegment(seq, done);
-    previous.close(() => this.ensureSegment(seq, done));
+    const open = (): void => {
+      this.current = { info: this.segmentInfo(seq), file: undefined, existsOnDisk: false, writtenBytes: 0, syncedBytes: 0, ackedBytes: 0 };
+      if (!previous) return this.ensureSegment(seq, done);
+      previous.close(() => this.ensureSegment(seq, done));
+    };
+    // A sealed segment is never left with unsynced bytes: recovery trusts every segment but the last.
+    if (previous && seg.syncedBytes < seg.writtenBytes) return this.syncOpenSegment((error) => (error ? done(error) : open()));
+    open();
   }
 
   private writeError(error: Error): WalWriteError {
@@ -257,6 +267,7 @@ export class WriteAheadLog implements HostWal {
     this.stats.failedFlushes++;
     const seg = this.current;
     seg.writtenBytes = seg.ackedBytes;
+    seg.syncedBytes = Math.min(seg.syncedBytes, seg.ackedBytes);
     seg.info.sizeBytes = seg.ackedBytes;
     // Segments the batch started after the open one never happened: the next flush starts over.
     for (const w of batch) {

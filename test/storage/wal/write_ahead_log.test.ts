@@ -192,6 +192,31 @@ describe('write-ahead log', () => {
     assert.deepEqual(keys, keys.map((_, i) => `1:${i + 1}`), 'what survives is a clean prefix');
   });
 
+  it('with dataSync=false still syncs each segment it seals, so a power loss costs only the open one', async () => {
+    const files = new MemoryWalFiles();
+    const { wal } = openWal(files, 700, false);
+    for (let i = 1; i <= 30; i++) {
+      wal.append([entryRecord(1, i, 100)]); // one record a flush: segments seal between flushes too
+      await syncOnce(wal);
+    }
+    const segments = files.list().length;
+    assert.ok(segments > 4);
+    files.crash(() => 0); // every unsynced byte lost
+    const keys = entryKeys(openWal(files, 700, false).recovery.records);
+    assert.equal(files.list().length, segments);
+    assert.ok(keys.length >= 30 - 4, `only the open segment's records may go (kept ${keys.length})`);
+    assert.deepEqual(keys, keys.map((_, i) => `1:${i + 1}`));
+  });
+
+  it('stops on a sealed segment that lost its contents', async () => {
+    const files = new MemoryWalFiles();
+    const { wal } = openWal(files, 600);
+    for (let i = 1; i <= 20; i++) wal.append([entryRecord(1, i, 100)]);
+    await syncOnce(wal);
+    files.mutate(segmentName(2), () => new Uint8Array(0));
+    assert.throws(() => openWal(files, 600), (e: unknown) => e instanceof WalCorruptionError && e.segment === segmentName(2));
+  });
+
   it('refuses a record over maxRecordBytes and appends nothing', async () => {
     const files = new MemoryWalFiles();
     const { wal } = WriteAheadLog.open({ files, maxRecordBytes: 100 });
