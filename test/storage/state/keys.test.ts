@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SeededRandom } from '../../../broker/raft/random.js';
 import { StateDecodeError } from '../../../storage/state/errors.js';
 import {
   checkpointKey, decodeStateKey, dedupKey, dedupRange, generationPointerKey, generationRange, KeyKind, StateKey,
@@ -10,7 +11,7 @@ import {
 } from '../../../storage/state/keys.js';
 import { compareKeys, KeyRange } from '../../../storage/state/state_store.js';
 import * as v from '../../../storage/state/values.js';
-import { b, hex, Prng } from './helpers.js';
+import { b, hex, randomBytes } from './helpers.js';
 
 function encode(k: StateKey): Uint8Array {
   switch (k.kind) {
@@ -23,17 +24,17 @@ function encode(k: StateKey): Uint8Array {
   }
 }
 
-function randomKey(rng: Prng): StateKey {
-  const group = rng.int(3);
-  const generation = 1 + rng.int(2);
+function randomKey(rng: SeededRandom): StateKey {
+  const group = rng.intBelow(3);
+  const generation = 1 + rng.intBelow(2);
   // Short names over a tiny alphabet, so prefixes of one another ("a", "ab", "a\u0000") come up often.
-  const name = (): string => 'a' + Array.from({ length: rng.int(3) }, () => rng.pick(['a', 'b', '\u0000', '\u00ff'])).join('');
-  switch (rng.int(6)) {
+  const name = (): string => 'a' + Array.from({ length: rng.intBelow(3) }, () => rng.pick(['a', 'b', '\u0000', '\u00ff'])).join('');
+  switch (rng.intBelow(6)) {
     case 0: return { kind: KeyKind.GenerationPointer, group };
     case 1: return { kind: KeyKind.Checkpoint, group };
     case 2: return { kind: KeyKind.TableMeta, group, generation, table: name() };
     case 3: return { kind: KeyKind.TableBatch, group, generation, table: name(), firstOffset: rng.pick([0, 1, 255, 256, 2 ** 32, Number.MAX_SAFE_INTEGER]) };
-    case 4: return { kind: KeyKind.Dedup, group, generation, table: name(), dedupKey: rng.bytes(3, 3) };
+    case 4: return { kind: KeyKind.Dedup, group, generation, table: name(), dedupKey: randomBytes(rng, 3, 3) };
     default: return { kind: KeyKind.SubscriptionOffset, group, generation, topic: name() };
   }
 }
@@ -42,7 +43,7 @@ const inRange = (key: Uint8Array, r: KeyRange): boolean => compareKeys(key, r.gt
 
 test('keys: decode(encode(k)) = k, distinct things give distinct keys, ranges hold only their own (seeded fuzz)', () => {
   const seed = 20240603;
-  const rng = new Prng(seed);
+  const rng = new SeededRandom(seed);
   const byKey = new Map<string, string>();
   for (let i = 0; i < 5000; i++) {
     const k = randomKey(rng);

@@ -2,9 +2,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SeededRandom } from '../../../broker/raft/random.js';
 import { StateStoreError } from '../../../storage/state/errors.js';
 import { compareKeys, scanPages, StateStore } from '../../../storage/state/state_store.js';
-import { b, hex, Prng } from './helpers.js';
+import { b, hex, randomBytes } from './helpers.js';
 
 export function storeContract(name: string, open: () => Promise<{ store: StateStore; cleanup: () => Promise<void> }>): void {
   const withStore = (title: string, body: (store: StateStore) => Promise<void>): void => {
@@ -40,10 +41,10 @@ export function storeContract(name: string, open: () => Promise<{ store: StateSt
 
   withStore('scan returns unsigned byte order, honours [gte, lt) and limit, pages with scanPages (seeded fuzz)', async (store) => {
     const seed = 0x5eed01;
-    const rng = new Prng(seed);
+    const rng = new SeededRandom(seed);
     const model = new Map<string, Uint8Array>();
     for (let round = 0; round < 20; round++) {
-      const ops = Array.from({ length: 50 }, () => ({ op: 'put' as const, key: rng.bytes(6, 4), value: rng.bytes(4) }));
+      const ops = Array.from({ length: 50 }, () => ({ op: 'put' as const, key: randomBytes(rng, 6, 4), value: randomBytes(rng, 4) }));
       await store.write(ops);
       for (const op of ops) model.set(hex(op.key), op.value);
     }
