@@ -82,9 +82,13 @@ export class NodeCheckpointer {
         continue;
       }
       const term = raft.raftLog.term(applied);
+      if (term === undefined) {
+        report.skipped.push({ group, reason: `term of applied LSN ${applied} unknown` });
+        continue;
+      }
       const confState = raft.confState();
-      const durableLsn = await state.checkpoint(term ?? 0, confState);
-      if (durableLsn < applied || term === undefined || !host.groupIds().includes(group)) {
+      const durableLsn = await state.checkpoint(term, confState);
+      if (durableLsn < applied || !host.groupIds().includes(group)) {
         report.skipped.push({ group, reason: `durable LSN ${durableLsn} for applied ${applied}` });
         continue;
       }

@@ -23,7 +23,14 @@ export function walCheck(walDir: string): number {
 }
 
 export function walRepair(walDir: string, segment: string, offsetBytes: number): number {
-  const r = repairWal(walDir, segment, offsetBytes);
+  let r: ReturnType<typeof repairWal>;
+  try {
+    r = repairWal(walDir, segment, offsetBytes);
+  } catch (error) {
+    if (!(error instanceof WalError)) throw error;
+    console.error(error.message);
+    return 1;
+  }
   console.log(`cut ${segment} at byte ${offsetBytes}; moved to ${r.quarantineDir}: ${r.movedFiles.join(', ')}`);
   console.log('the node may start now; its Raft groups will bring it up to date from their other replicas');
   return 0;

@@ -5,6 +5,10 @@ import { WriteAheadLog } from '../../../storage/wal/write_ahead_log.js';
 
 /** An entries record of one entry whose payload encodes (group, lsn) and has `bytes` bytes. */
 export function entryRecord(group: number, lsn: number, bytes = 24, term = 1): WalRecord {
+  return { kind: 'entries', group, entries: [{ term, index: lsn, type: 0, data: payloadOf(group, lsn, bytes) }] };
+}
+
+function payloadOf(group: number, lsn: number, bytes: number): Uint8Array {
   const data = new Uint8Array(bytes);
   const view = new DataView(data.buffer);
   if (bytes >= 8) {
@@ -12,7 +16,12 @@ export function entryRecord(group: number, lsn: number, bytes = 24, term = 1): W
     view.setUint32(4, lsn, true);
   }
   for (let i = 8; i < bytes; i++) data[i] = (lsn * 31 + i) & 0xff;
-  return { kind: 'entries', group, entries: [{ term, index: lsn, type: 0, data }] };
+  return data;
+}
+
+/** Whether `data` is exactly what entryRecord(group, lsn, data.length) wrote. */
+export function isIntactPayload(group: number, lsn: number, data: Uint8Array): boolean {
+  return Buffer.from(payloadOf(group, lsn, data.length)).equals(data);
 }
 
 export function syncOnce(wal: WriteAheadLog): Promise<void> {
