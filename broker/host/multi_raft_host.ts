@@ -332,9 +332,14 @@ export class MultiRaftHost {
     if (lsn > g.node.raft.raftLog.applied) throw new RaftError('NotApplied', `group ${groupId}: LSN ${lsn} is not applied yet`);
     const term = g.storage.term(lsn);
     if (lsn <= g.storage.snapshot()!.metadata.index || term === undefined) return; // nothing newer to record
+    this.queueLocalSnapshot(g, { metadata: { index: lsn, term, confState }, data: new Uint8Array() });
+  }
+
+  /** The next round records `snapshot` (of applied state) and compacts the log behind it. */
+  private queueLocalSnapshot(g: HostedGroup, snapshot: Snapshot): void {
+    const index = snapshot.metadata.index;
     this.pendingLocalSnapshots = this.pendingLocalSnapshots.filter((s) => s.group !== g);
-    const snapshot: Snapshot = { metadata: { index: lsn, term, confState }, data: new Uint8Array() };
-    this.pendingLocalSnapshots.push({ group: g, snapshot, compactTo: lsn - (this.opts.compactionMarginEntries ?? 0) });
+    this.pendingLocalSnapshots.push({ group: g, snapshot, compactTo: index - (this.opts.compactionMarginEntries ?? 0) });
     g.appliedSinceSnapshot = 0;
   }
 
@@ -399,15 +404,12 @@ export class MultiRaftHost {
     g.node.raft.snapshotRequested = false;
     const applied = g.node.raft.raftLog.applied;
     if (applied <= g.storage.firstIndex() - 1 || applied > g.storage.lastIndex()) return;
-    g.appliedSinceSnapshot = 0;
     const witness = g.node.raft.isWitness();
-    const snapshot: Snapshot = {
+    mark('host-snapshot-taken');
+    this.queueLocalSnapshot(g, {
       metadata: { index: applied, term: g.storage.term(applied)!, confState: g.node.raft.confState() },
       data: witness ? new Uint8Array() : g.stateMachine.snapshot(),
-    };
-    const compactTo = applied - (this.opts.compactionMarginEntries ?? 0);
-    mark('host-snapshot-taken');
-    this.pendingLocalSnapshots.push({ group: g, snapshot, compactTo });
+    });
   }
 
   private onSoftState(g: HostedGroup, ready: Ready): void {
