@@ -9,6 +9,8 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 export const MAX_U16 = 0xffff;
 export const MAX_U32 = 0xffffffff;
+const TWO_32 = 0x1_0000_0000;
+const MAX_SAFE_HIGH_U32 = 0x1f_ffff; // the high half of 2^53 - 1
 
 /** Appends fields to a growable buffer. */
 export class ByteWriter {
@@ -39,10 +41,12 @@ export class ByteWriter {
     return this;
   }
 
-  /** Offsets, LSNs and times: JS numbers, so at most 2^53 - 1. */
+  /** Offsets, LSNs and times: JS numbers, so at most 2^53 - 1. Two u32 halves: no BigInt per field. */
   u64(v: number): this {
     checkUint(v, Number.MAX_SAFE_INTEGER, 'u64');
-    this.reserve(8).setBigUint64(this.length - 8, BigInt(v));
+    const view = this.reserve(8);
+    view.setUint32(this.length - 8, Math.floor(v / TWO_32));
+    view.setUint32(this.length - 4, v >>> 0);
     return this;
   }
 
@@ -116,11 +120,13 @@ export class ByteReader {
   }
 
   u64(): number {
-    const v = this.view.getBigUint64(this.take(8));
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new StateDecodeError('BAD_FIELD', `${this.what}: u64 field ${v} at byte ${this.pos - 8} exceeds 2^53-1`);
+    const at = this.take(8);
+    const hi = this.view.getUint32(at);
+    const lo = this.view.getUint32(at + 4);
+    if (hi > MAX_SAFE_HIGH_U32) {
+      throw new StateDecodeError('BAD_FIELD', `${this.what}: u64 field ${(BigInt(hi) << 32n) | BigInt(lo)} at byte ${at} exceeds 2^53-1`);
     }
-    return Number(v);
+    return hi * TWO_32 + lo;
   }
 
   /** A view (not a copy) of the next n bytes. */
