@@ -1,6 +1,8 @@
 // Typed errors of snapshot transfer. The installer rejects a bad chunk and stays where it was, so
 // the sender can resend from the expected sequence number or restart the transfer.
 
+import { CodedError } from '../state/errors.js';
+
 export type SnapshotErrorCode =
   | 'CORRUPT_CHUNK' // checksum mismatch or a malformed chunk: resend it
   | 'WRONG_GROUP' // a chunk of another Raft group reached this installer: a routing bug
@@ -11,13 +13,6 @@ export type SnapshotErrorCode =
   | 'INSTALL_FAILED' // the store failed mid-install: the old generation is still current; restart the transfer
   | 'GENERATIONS_EXHAUSTED'; // 2^32-1 installs on one group: compact it by hand
 
-export class SnapshotError extends Error {
+export class SnapshotError extends CodedError<SnapshotErrorCode> {
   override readonly name = 'SnapshotError';
-  constructor(
-    readonly code: SnapshotErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`<${code}> ${message}`, options);
-  }
 }

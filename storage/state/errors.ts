@@ -1,21 +1,25 @@
 // Typed errors of the state store. Each has a stable `code` for callers to branch on and a message
 // that says what happened and what to do about it.
 
+/** What every typed error of storage/state and storage/snapshot shares: a `code`, and the message `<CODE> what to do`. */
+export abstract class CodedError<Code extends string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`<${code}> ${message}`, options);
+  }
+}
+
 export type StateStoreErrorCode =
   | 'OPEN_FAILED' // the directory could not be opened (missing permissions, not a directory, locked)
   | 'IO_ERROR' // a read, write or flush failed; the write was not applied
   | 'CLOSED' // the store was used after close()
   | 'INVALID_ARGUMENT'; // a caller passed an empty range, a negative limit, ...
 
-export class StateStoreError extends Error {
+export class StateStoreError extends CodedError<StateStoreErrorCode> {
   override readonly name = 'StateStoreError';
-  constructor(
-    readonly code: StateStoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`<${code}> ${message}`, options);
-  }
 }
 
 export type StateDecodeErrorCode =
@@ -26,14 +30,8 @@ export type StateDecodeErrorCode =
   | 'BAD_FIELD'; // a field out of its range (a zero-length name, an unsafe integer)
 
 /** Bytes read back from the store (or a snapshot) do not decode. The store or the peer is corrupt or newer. */
-export class StateDecodeError extends Error {
+export class StateDecodeError extends CodedError<StateDecodeErrorCode> {
   override readonly name = 'StateDecodeError';
-  constructor(
-    readonly code: StateDecodeErrorCode,
-    message: string,
-  ) {
-    super(`<${code}> ${message}`);
-  }
 }
 
 export type StateWriterErrorCode =
@@ -42,13 +40,6 @@ export type StateWriterErrorCode =
   | 'LSN_REGRESSION' // ops were enqueued for an LSN below one already enqueued
   | 'CLOSED'; // the writer was used after close()
 
-export class StateWriterError extends Error {
+export class StateWriterError extends CodedError<StateWriterErrorCode> {
   override readonly name = 'StateWriterError';
-  constructor(
-    readonly code: StateWriterErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`<${code}> ${message}`, options);
-  }
 }
