@@ -9,6 +9,7 @@
 // must be idle while it runs.
 
 import { ConfState } from '../../broker/raft/types.js';
+import { messageOf } from '../state/errors.js';
 import { checkpointKey, decodeStateKey, generationPointerKey, MAX_GENERATION, withGroupPrefix } from '../state/keys.js';
 import { StateOp, StateStore } from '../state/state_store.js';
 import { encodeCheckpoint, encodeGenerationPointer } from '../state/values.js';
@@ -73,7 +74,7 @@ export class SnapshotInstaller {
       if (chunk.last) await this.switchGeneration();
     } catch (cause) {
       const current = this.switched ? `generation ${this.generation} is current but the old one was not deleted (startup cleans it)` : `generation ${this.oldGeneration} is still current, restart the transfer`;
-      this.failed = new SnapshotError('INSTALL_FAILED', `group ${this.meta.group}: installing snapshot chunk ${chunk.seq} failed (${cause instanceof Error ? cause.message : String(cause)}); ${current}`, { cause });
+      this.failed = new SnapshotError('INSTALL_FAILED', `group ${this.meta.group}: installing snapshot chunk ${chunk.seq} failed (${messageOf(cause)}); ${current}`, { cause });
       throw this.failed;
     }
     this.expectedSeqNow++;

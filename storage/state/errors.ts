@@ -12,6 +12,11 @@ export abstract class CodedError<Code extends string> extends Error {
   }
 }
 
+/** The message of whatever was thrown, for wrapping it in a typed error. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export type StateStoreErrorCode =
   | 'OPEN_FAILED' // the directory could not be opened (missing permissions, not a directory, locked)
   | 'IO_ERROR' // a read, write or flush failed; the write was not applied

@@ -12,7 +12,7 @@
 // drop segments below the returned LSN: a checkpoint record never claims state that is not durable.
 
 import { ConfState } from '../../broker/raft/types.js';
-import { StateWriterError } from './errors.js';
+import { messageOf, StateWriterError } from './errors.js';
 import { checkpointKey } from './keys.js';
 import { StateOp, StateReadView, StateReader, StateStore, stateOpBytes } from './state_store.js';
 import { CheckpointRecord, decodeCheckpoint, encodeCheckpoint } from './values.js';
@@ -210,7 +210,7 @@ export class GroupStateWriter {
     try {
       await io();
     } catch (cause) {
-      this.fail(new StateWriterError('WRITE_FAILED', `group ${this.options.group}: state store ${what} failed (${cause instanceof Error ? cause.message : String(cause)}); stop the group and restart it to replay the Raft log from its checkpoint`, { cause }));
+      this.fail(new StateWriterError('WRITE_FAILED', `group ${this.options.group}: state store ${what} failed (${messageOf(cause)}); stop the group and restart it to replay the Raft log from its checkpoint`, { cause }));
       throw this.failed;
     }
   }

@@ -8,7 +8,7 @@
 // from the checkpoint LSN.
 
 import RocksDB from 'rocksdb-native';
-import { StateStoreError } from './errors.js';
+import { messageOf, StateStoreError } from './errors.js';
 import { checkScan, KeyRange, ScanOptions, StateOp, StateReadView, StateStore } from './state_store.js';
 
 /** Pairs fetched from the native iterator per call; bounded so a big scan never buffers more than this. */
@@ -144,8 +144,4 @@ async function scanFrom(
 /** Buffer -> plain Uint8Array over the same memory, so callers see one type whatever the store. */
 function plain(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
