@@ -99,10 +99,6 @@ export class ByteReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  get offset(): number {
-    return this.pos;
-  }
-
   get remaining(): number {
     return this.bytes.byteLength - this.pos;
   }

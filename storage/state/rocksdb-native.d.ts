@@ -4,7 +4,6 @@
 declare module 'rocksdb-native' {
   interface RocksDBOpenOptions {
     createIfMissing?: boolean;
-    readOnly?: boolean;
   }
 
   interface RocksDBRange {
@@ -27,8 +26,6 @@ declare module 'rocksdb-native' {
 
   class RocksDB {
     constructor(path: string, options?: RocksDBOpenOptions);
-    readonly opened: boolean;
-    readonly closed: boolean;
     ready(): Promise<void>;
     close(): Promise<void>;
     write(options?: { capacity?: number }): RocksDBWriteBatch;
