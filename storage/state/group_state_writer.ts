@@ -32,6 +32,9 @@ export interface GroupStateWriterOptions {
 /** A caller that ignores enqueue() returning false is stopped (typed error) at this multiple of the limit. */
 export const QUEUE_OVERFLOW_FACTOR = 2;
 
+/** What a queued entry costs beyond its ops, so entries with no ops still count against the limit. */
+const PENDING_OVERHEAD_BYTES = 16;
+
 interface Pending {
   lsn: number;
   ops: readonly StateOp[];
@@ -99,7 +102,7 @@ export class GroupStateWriter {
     if (!Number.isSafeInteger(lsn) || lsn < this.enqueuedLsnNow) {
       throw new StateWriterError('LSN_REGRESSION', `group ${this.options.group}: ops for LSN ${lsn} after LSN ${this.enqueuedLsnNow}: apply entries in log order`);
     }
-    let bytes = 0;
+    let bytes = PENDING_OVERHEAD_BYTES;
     for (const op of ops) bytes += stateOpBytes(op);
     const hardLimitBytes = this.options.maxQueuedBytes * QUEUE_OVERFLOW_FACTOR;
     if (this.queuedBytesNow > 0 && this.queuedBytesNow + bytes > hardLimitBytes) {

@@ -45,13 +45,13 @@ class RecordingStore extends MemoryStateStore {
 
 test('writer: ops reach the store in LSN order, merged into bounded writes', async () => {
   const store = new RecordingStore();
-  const writer = new GroupStateWriter(store, { group: 1, maxQueuedBytes: 1 << 20, maxWriteBatchBytes: 40 });
+  const writer = new GroupStateWriter(store, { group: 1, maxQueuedBytes: 1 << 20, maxWriteBatchBytes: 70 });
   store.hold();
   for (let lsn = 1; lsn <= 5; lsn++) writer.enqueue(lsn, [put(lsn)]);
   assert.equal(writer.writtenLsn, 0);
   store.release();
   await writer.whenWritten(5);
-  // The first write went alone (it started before the others arrived); then two 19-byte ops per write.
+  // The first write went alone (it started before the others arrived); then two 35-byte entries per write.
   assert.deepEqual(store.calls, ['write 9.1', 'write 9.2,9.3', 'write 9.4,9.5']);
   assert.equal(writer.writtenLsn, 5);
 });
@@ -120,15 +120,15 @@ test('writer: a flush error fails the checkpoint before any record is written', 
 
 test('writer: over maxQueuedBytes, enqueue() says stop; ignoring it is a typed error', async () => {
   const store = new RecordingStore();
-  const writer = new GroupStateWriter(store, { group: 1, maxQueuedBytes: 100 });
+  const writer = new GroupStateWriter(store, { group: 1, maxQueuedBytes: 120 });
   store.hold();
-  const big = (lsn: number): StateOp => ({ op: 'put', key: b(lsn), value: new Uint8Array(40) }); // 57 bytes queued
+  const big = (lsn: number): StateOp => ({ op: 'put', key: b(lsn), value: new Uint8Array(40) }); // 73 bytes queued with its entry
   assert.equal(writer.enqueue(1, [big(1)]), true);
   assert.equal(writer.enqueue(2, [big(2)]), false);
   assert.equal(writer.overLimit, true);
   let belowLimit = false;
   const waiting = writer.whenBelowLimit().then(() => (belowLimit = true));
-  assert.equal(writer.enqueue(3, [big(3)]), false); // 171 bytes: still under the hard limit of 200
+  assert.equal(writer.enqueue(3, [big(3)]), false); // 219 bytes: still under the hard limit of 240
   assert.throws(() => writer.enqueue(4, [big(4)]), (e: unknown) => e instanceof StateWriterError && e.code === 'QUEUE_OVERFLOW');
   assert.equal(belowLimit, false);
   store.release();
@@ -136,6 +136,19 @@ test('writer: over maxQueuedBytes, enqueue() says stop; ignoring it is a typed e
   await writer.whenWritten(3);
   assert.equal(writer.queuedBytes, 0);
   assert.equal(await store.get(b(4)), undefined, 'the refused ops were not queued');
+});
+
+test('writer: entries with no ops still count against the limit while a write is in flight', async () => {
+  const store = new RecordingStore();
+  const writer = new GroupStateWriter(store, { group: 1, maxQueuedBytes: 100 });
+  store.hold();
+  writer.enqueue(1, [put(1)]); // starts a write, which the store holds
+  let lsn = 1;
+  while (writer.enqueue(++lsn, [])) assert.ok(lsn < 100, 'no-op entries queued without ever reaching the limit');
+  assert.throws(() => { for (;;) writer.enqueue(++lsn, []); }, (e: unknown) => e instanceof StateWriterError && e.code === 'QUEUE_OVERFLOW');
+  store.release();
+  await writer.whenWritten(lsn - 1);
+  assert.equal(writer.queuedBytes, 0);
 });
 
 test('writer: LSNs may not go backwards; a closed writer refuses ops', async () => {
