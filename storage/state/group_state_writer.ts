@@ -13,9 +13,9 @@
 
 import { ConfState } from '../../broker/raft/types.js';
 import { messageOf, StateWriterError } from './errors.js';
-import { checkpointKey } from './keys.js';
+import { appliedLsnKey, checkpointKey } from './keys.js';
 import { StateOp, StateReadView, StateReader, StateStore, stateOpBytes } from './state_store.js';
-import { CheckpointRecord, decodeCheckpoint, encodeCheckpoint } from './values.js';
+import { CheckpointRecord, decodeAppliedLsn, decodeCheckpoint, encodeAppliedLsn, encodeCheckpoint } from './values.js';
 
 export interface GroupStateWriterOptions {
   group: number;
@@ -194,6 +194,8 @@ export class GroupStateWriter {
         count++;
       }
       const lastLsn = this.queue[count - 1]!.lsn;
+      // In the same atomic write: after a crash the store says exactly which LSN prefix it holds.
+      ops.push({ op: 'put', key: appliedLsnKey(this.options.group), value: encodeAppliedLsn(lastLsn) });
       try {
         await this.guard(`write of LSNs up to ${lastLsn}`, () => this.store.write(ops));
       } catch {
@@ -250,6 +252,16 @@ export class GroupStateWriter {
     if (this.failed) throw this.failed;
     if (this.closed) throw new StateWriterError('CLOSED', `group ${this.options.group}: state writer used after close()`);
   }
+}
+
+/**
+ * The LSN the group's state in the store reflects, read at startup: every entry at or below it is
+ * already applied there, so replay skips it. 0 for a group with no state yet.
+ */
+export async function loadAppliedLsn(store: StateReader, group: number): Promise<number> {
+  const [applied, checkpoint] = await Promise.all([store.get(appliedLsnKey(group)), loadCheckpoint(store, group)]);
+  // A snapshot install records only its checkpoint, so the newer of the two counts.
+  return Math.max(applied === undefined ? 0 : decodeAppliedLsn(applied), checkpoint?.lsn ?? 0);
 }
 
 /** The group's last checkpoint, read at startup; undefined if it never took one. */

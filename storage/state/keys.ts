@@ -23,6 +23,7 @@ import { KeyRange } from './state_store.js';
 export enum KeyKind {
   GenerationPointer = 0x00,
   Checkpoint = 0x01,
+  AppliedLsn = 0x02,
   TableMeta = 0x10,
   TableBatch = 0x11,
   Dedup = 0x12,
@@ -38,6 +39,7 @@ export const GROUP_PREFIX_BYTES = 8;
 export type StateKey =
   | { kind: KeyKind.GenerationPointer; group: number }
   | { kind: KeyKind.Checkpoint; group: number }
+  | { kind: KeyKind.AppliedLsn; group: number }
   | { kind: KeyKind.TableMeta; group: number; generation: number; table: string }
   | { kind: KeyKind.TableBatch; group: number; generation: number; table: string; firstOffset: number }
   | { kind: KeyKind.Dedup; group: number; generation: number; table: string; dedupKey: Uint8Array }
@@ -53,6 +55,11 @@ export function generationPointerKey(group: number): Uint8Array {
 
 export function checkpointKey(group: number): Uint8Array {
   return head(group, GROUP_RECORDS_GENERATION, KeyKind.Checkpoint).finish();
+}
+
+/** The LSN of the last entry whose ops reached the store: written with every store write of the group. */
+export function appliedLsnKey(group: number): Uint8Array {
+  return head(group, GROUP_RECORDS_GENERATION, KeyKind.AppliedLsn).finish();
 }
 
 export function tableMetaKey(group: number, generation: number, table: string): Uint8Array {
@@ -110,7 +117,7 @@ export function decodeStateKey(key: Uint8Array): StateKey {
   const group = r.u32();
   const generation = r.u32();
   const kind = r.u8();
-  const isGroupRecord = kind === KeyKind.GenerationPointer || kind === KeyKind.Checkpoint;
+  const isGroupRecord = kind === KeyKind.GenerationPointer || kind === KeyKind.Checkpoint || kind === KeyKind.AppliedLsn;
   if (isGroupRecord !== (generation === GROUP_RECORDS_GENERATION)) {
     throw new StateDecodeError('BAD_KEY', `state key kind 0x${kind.toString(16)} does not belong in generation ${generation}`);
   }
@@ -118,6 +125,7 @@ export function decodeStateKey(key: Uint8Array): StateKey {
   switch (kind) {
     case KeyKind.GenerationPointer:
     case KeyKind.Checkpoint:
+    case KeyKind.AppliedLsn:
       out = { kind, group };
       break;
     case KeyKind.TableMeta:

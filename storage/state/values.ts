@@ -81,6 +81,18 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointRecord {
   return { lsn, term, confState };
 }
 
+/** The group's applied LSN as the store reflects it (see appliedLsnKey). */
+export function encodeAppliedLsn(lsn: number): Uint8Array {
+  return writer().u64(lsn).finish();
+}
+
+export function decodeAppliedLsn(bytes: Uint8Array): number {
+  const r = reader(bytes, 'applied LSN');
+  const lsn = r.u64();
+  r.end();
+  return lsn;
+}
+
 export function encodeGenerationPointer(p: GenerationPointer): Uint8Array {
   return writer().u32(p.generation).finish();
 }

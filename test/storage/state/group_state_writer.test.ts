@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateWriterError } from '../../../storage/state/errors.js';
-import { GroupStateWriter, loadCheckpoint } from '../../../storage/state/group_state_writer.js';
+import { GroupStateWriter, loadAppliedLsn, loadCheckpoint } from '../../../storage/state/group_state_writer.js';
 import { MemoryStateStore } from '../../../storage/state/memory_state_store.js';
 import { StateOp } from '../../../storage/state/state_store.js';
 import { b } from './helpers.js';
@@ -51,8 +51,11 @@ test('writer: ops reach the store in LSN order, merged into bounded writes', asy
   assert.equal(writer.writtenLsn, 0);
   store.release();
   await writer.whenWritten(5);
-  // The first write went alone (it started before the others arrived); then two 35-byte entries per write.
-  assert.deepEqual(store.calls, ['write 9.1', 'write 9.2,9.3', 'write 9.4,9.5']);
+  // The first write went alone (it started before the others arrived); then two 35-byte entries per
+  // write, each closed by the group's applied-LSN record (key 0.0.0.1 | gen 0 | kind 2).
+  const applied = '0.0.0.1.0.0.0.0.2';
+  assert.deepEqual(store.calls, [`write 9.1,${applied}`, `write 9.2,9.3,${applied}`, `write 9.4,9.5,${applied}`]);
+  assert.equal(await loadAppliedLsn(store, 1), 5, 'the store says which LSN prefix it holds');
   assert.equal(writer.writtenLsn, 5);
 });
 
@@ -64,7 +67,8 @@ test('writer: checkpoint = drain, flush, record, flush; and loadCheckpoint reads
   writer.enqueue(2, []); // a no-op entry still moves the checkpoint
   writer.enqueue(3, [put(3)]);
   assert.equal(await writer.checkpoint(2, confState), 3);
-  assert.deepEqual(store.calls, ['write 9.1', 'write 9.3', 'flush', 'write 0.0.0.4.0.0.0.0.1', 'flush']);
+  const applied = '0.0.0.4.0.0.0.0.2';
+  assert.deepEqual(store.calls, [`write 9.1,${applied}`, `write 9.3,${applied}`, 'flush', 'write 0.0.0.4.0.0.0.0.1', 'flush']);
   assert.deepEqual(await loadCheckpoint(store, 4), { lsn: 3, term: 2, confState: { ...confState, removed: [] } });
   assert.equal(await loadCheckpoint(store, 5), undefined, 'checkpoints are per group');
 });

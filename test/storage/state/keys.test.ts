@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { SeededRandom } from '../../../broker/raft/random.js';
 import { StateDecodeError } from '../../../storage/state/errors.js';
 import {
-  checkpointKey, decodeStateKey, dedupKey, dedupRange, generationPointerKey, generationRange, KeyKind, StateKey,
+  appliedLsnKey, checkpointKey, decodeStateKey, dedupKey, dedupRange, generationPointerKey, generationRange, KeyKind, StateKey,
   stripGroupPrefix, subscriptionOffsetKey, tableBatchKey, tableBatchRange, tableMetaKey, withGroupPrefix,
 } from '../../../storage/state/keys.js';
 import { compareKeys, KeyRange } from '../../../storage/state/state_store.js';
@@ -17,6 +17,7 @@ function encode(k: StateKey): Uint8Array {
   switch (k.kind) {
     case KeyKind.GenerationPointer: return generationPointerKey(k.group);
     case KeyKind.Checkpoint: return checkpointKey(k.group);
+    case KeyKind.AppliedLsn: return appliedLsnKey(k.group);
     case KeyKind.TableMeta: return tableMetaKey(k.group, k.generation, k.table);
     case KeyKind.TableBatch: return tableBatchKey(k.group, k.generation, k.table, k.firstOffset);
     case KeyKind.Dedup: return dedupKey(k.group, k.generation, k.table, k.dedupKey);
@@ -29,7 +30,8 @@ function randomKey(rng: SeededRandom): StateKey {
   const generation = 1 + rng.intBelow(2);
   // Short names over a tiny alphabet, so prefixes of one another ("a", "ab", "a\u0000") come up often.
   const name = (): string => 'a' + Array.from({ length: rng.intBelow(3) }, () => rng.pick(['a', 'b', '\u0000', '\u00ff'])).join('');
-  switch (rng.intBelow(6)) {
+  switch (rng.intBelow(7)) {
+    case 6: return { kind: KeyKind.AppliedLsn, group };
     case 0: return { kind: KeyKind.GenerationPointer, group };
     case 1: return { kind: KeyKind.Checkpoint, group };
     case 2: return { kind: KeyKind.TableMeta, group, generation, table: name() };
