@@ -83,6 +83,11 @@ export function tableBatchRange(group: number, generation: number, table: string
   return prefixRange(head(group, checkDataGeneration(generation), KeyKind.TableBatch).name16(table, 'table name').finish());
 }
 
+/** Every record of one kind in a generation (e.g. all table metadata), for loading a group at startup. */
+export function kindRange(group: number, generation: number, kind: KeyKind.TableMeta | KeyKind.SubscriptionOffset): KeyRange {
+  return prefixRange(head(group, checkDataGeneration(generation), kind).finish());
+}
+
 /** Every dedup entry of one table. */
 export function dedupRange(group: number, generation: number, table: string): KeyRange {
   return prefixRange(head(group, checkDataGeneration(generation), KeyKind.Dedup).name16(table, 'table name').finish());

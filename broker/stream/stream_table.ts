@@ -1,0 +1,106 @@
+// One stream table's replicated state on one replica: its definition, the next offset, the keys
+// seen (keyed tables) and its retained rows. Changed only by apply, in log order, so every replica
+// holds the same offsets and makes the same dedup decisions.
+
+import { StateOp } from '../../storage/state/state_store.js';
+import { TableRowCache } from '../../storage/state/table_row_cache.js';
+import { dedupKey, dedupRange, tableBatchRange, tableMetaKey } from '../../storage/state/keys.js';
+import { encodeDedupEntry, encodeTableMeta } from '../../storage/state/values.js';
+import { decodeAppendBatch, rowKeys, selectRows, BatchLimits } from '../table/batch.js';
+import { AppendCommand } from './commands.js';
+import { TableDefinition, encodeDefinition } from './table_definition.js';
+
+export interface AppendOutcome {
+  /** Offset of the first row written (the table's next offset when every row was a duplicate). */
+  firstOffset: number;
+  rowsWritten: number;
+  rowsDropped: number;
+  /** The rows written, as Arrow IPC bytes (undefined when none): what subscribers receive. */
+  ipc: Uint8Array | undefined;
+}
+
+// Apply decodes what the leader already validated; the limits only bound a corrupt entry.
+const APPLY_LIMITS: BatchLimits = { maxRows: 0x7fffffff, maxBytes: Number.MAX_SAFE_INTEGER };
+
+export class StreamTable {
+  constructor(
+    readonly definition: TableDefinition,
+    readonly rows: TableRowCache,
+    /** Keys of every row kept so far (keyed tables only). */
+    private readonly seenKeys: Set<string>,
+    private readonly group: number,
+    private readonly generation: number,
+  ) {}
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get nextOffset(): number {
+    return this.rows.nextOffset;
+  }
+
+  get keyCount(): number {
+    return this.seenKeys.size;
+  }
+
+  /** Applies an append at `lsn`: drops rows whose key was seen (in the table or earlier in the batch). */
+  applyAppend(lsn: number, c: AppendCommand, ops: StateOp[]): AppendOutcome {
+    const firstOffset = this.rows.nextOffset;
+    let ipc: Uint8Array | undefined = c.ipc;
+    let rowsWritten = c.rowCount;
+    const newKeys: string[] = [];
+    if (this.definition.keyIndexes.length > 0) {
+      const batch = decodeAppendBatch(this.definition.schema, c.ipc, APPLY_LIMITS);
+      const keys = rowKeys(batch, [...this.definition.keyIndexes]);
+      const kept: number[] = [];
+      for (let row = 0; row < keys.length; row++) {
+        const key = keys[row]!;
+        if (this.seenKeys.has(key)) continue;
+        this.seenKeys.add(key);
+        newKeys.push(key);
+        kept.push(row);
+      }
+      rowsWritten = kept.length;
+      ipc = kept.length === 0 ? undefined : kept.length === batch.numRows ? c.ipc : selectRows(batch, kept);
+    }
+    if (ipc !== undefined) {
+      for (const op of this.rows.append({ firstOffset, rowCount: rowsWritten, appendedAtMs: c.appendedAtMs, ipcBytes: compact(ipc) }, lsn)) ops.push(op);
+      for (let i = 0; i < newKeys.length; i++) {
+        ops.push({ op: 'put', key: dedupKey(this.group, this.generation, this.name, keyBytes(newKeys[i]!)), value: encodeDedupEntry({ lsn, offset: firstOffset + i }) });
+      }
+      ops.push(this.metaOp(lsn));
+    }
+    return { firstOffset, rowsWritten, rowsDropped: c.rowCount - rowsWritten, ipc };
+  }
+
+  /** The op that records this table's definition and next offset as of `lsn`. */
+  metaOp(lsn: number): StateOp {
+    return { op: 'put', key: tableMetaKey(this.group, this.generation, this.name), value: encodeTableMeta({ lsn, nextOffset: this.rows.nextOffset, schemaBytes: encodeDefinition(this.definition) }) };
+  }
+
+  /** The ops that delete every record of this table. */
+  dropOps(): StateOp[] {
+    const batches = tableBatchRange(this.group, this.generation, this.name);
+    const keys = dedupRange(this.group, this.generation, this.name);
+    return [
+      { op: 'del', key: tableMetaKey(this.group, this.generation, this.name) },
+      { op: 'delRange', gte: batches.gte, lt: batches.lt },
+      { op: 'delRange', gte: keys.gte, lt: keys.lt },
+    ];
+  }
+}
+
+/** The cache may hold rows for long: don't let a small view keep a whole network frame alive. */
+function compact(bytes: Uint8Array): Uint8Array {
+  return bytes.buffer.byteLength > 2 * bytes.byteLength ? bytes.slice() : bytes;
+}
+
+/** A dedup key string as store key bytes: UTF-16 code units, so any JS string round-trips. */
+export function keyBytes(key: string): Uint8Array {
+  return Buffer.from(key, 'utf16le');
+}
+
+export function keyStringOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf16le');
+}
