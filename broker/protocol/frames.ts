@@ -124,9 +124,35 @@ function encodeWithBody(
   checkUnsigned(dataVersion, 'data_version', 64);
   const problem = slot.type.verify(body);
   if (problem !== null) throw new ProtocolError('BAD_FIELD', `cannot encode the ${method} ${kind}: ${problem}`);
-  const frame: Record<string, unknown> = { requestId, kind: KIND_TO_WIRE[kind], method, dataVersion, [slot.field]: body };
-  if (arrow !== undefined && arrow.byteLength > 0) frame.arrow = arrow;
-  return wire.v1.Frame.encode(frame).finish();
+  const envelope = wire.v1.Frame.encode({ requestId, kind: KIND_TO_WIRE[kind], method, dataVersion, [slot.field]: body }).finish();
+  return arrow === undefined || arrow.byteLength === 0 ? envelope : withArrowField(envelope, arrow);
+}
+
+const ARROW_TAG = 20 * 8 + 2; // field 20, length-delimited
+
+/**
+ * Appends the arrow field to an encoded envelope. Protobuf fields may come in any order, so this is
+ * the frame protobufjs would write, made with one exact allocation and one copy of the (large) Arrow
+ * bytes; protobufjs's growing buffer copied them three times.
+ */
+function withArrowField(envelope: Uint8Array, arrow: Uint8Array): Uint8Array {
+  const length = arrow.byteLength;
+  let lengthBytes = 1;
+  for (let rest = length >>> 7; rest > 0; rest >>>= 7) lengthBytes++;
+  const out = Buffer.allocUnsafe(envelope.byteLength + 2 + lengthBytes + length); // every byte is written below
+  out.set(envelope, 0);
+  let pos = envelope.byteLength;
+  out[pos++] = (ARROW_TAG & 0x7f) | 0x80;
+  out[pos++] = ARROW_TAG >>> 7;
+  for (let rest = length; ; rest >>>= 7) {
+    if (rest < 0x80) {
+      out[pos++] = rest;
+      break;
+    }
+    out[pos++] = (rest & 0x7f) | 0x80;
+  }
+  out.set(arrow, pos);
+  return out;
 }
 
 // ---- decoding ----

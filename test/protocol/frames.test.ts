@@ -181,6 +181,19 @@ test('arrow bytes are a view into the input, not a copy; empty arrow reads as ab
   assert.equal('arrow' in decodeFrame(encodeRequest(1, 'append', { tableName: 't' })), false);
 });
 
+test('arrow bytes of every length-prefix size come back whole (the arrow field is appended by hand)', () => {
+  for (const length of [1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152]) {
+    const arrow = fakeArrow(length, length);
+    const bytes = encodeRequest(3, 'append', { tableName: 't', sequence: 1 }, arrow);
+    const f = decodeFrame(bytes);
+    assert.ok(f.arrow !== undefined && Buffer.compare(f.arrow, arrow) === 0, `arrow of ${length} bytes`);
+    assert.deepStrictEqual(f.body, { tableName: 't', sequence: 1 });
+    // protobufjs's own encoding of the same frame has the same length: no stray or missing byte.
+    const theirs = wire.v1.Frame.encode({ requestId: 3, kind: 1, method: 'append', appendRequest: { tableName: 't', sequence: 1 }, arrow }).finish();
+    assert.equal(bytes.byteLength, theirs.byteLength);
+  }
+});
+
 test('a request for an unknown method is UNKNOWN_METHOD and still names the request id to answer', () => {
   const bytes = Uint8Array.from([...fieldVarint(1, 77), ...fieldVarint(2, 1), ...fieldString(3, 'dropDatabase')]);
   assertProtocolError(() => decodeFrame(bytes), 'UNKNOWN_METHOD', { requestId: 77, method: 'dropDatabase' });
