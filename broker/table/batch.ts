@@ -1,0 +1,339 @@
+// Append batches: the client turns columns into Arrow IPC bytes, the server proves untrusted bytes are one
+// record batch of the table's schema, and both sides read rows, keys and filters off the Arrow buffers.
+
+import * as arrow from 'apache-arrow';
+import { messageOf } from '../../storage/state/errors.js';
+import { arrowSignatureOf } from './column_types.js';
+import { ColumnAppender } from './column_appender.js';
+import { buildColumn } from './column_builder.js';
+import { bufferCountOf, decodeColumn } from './column_decoder.js';
+import { readColumn, readValue, viewOf, ColumnView } from './column_view.js';
+import { TableError } from './errors.js';
+import { IpcField, readIpcStream } from './ipc_reader.js';
+import { rowKeyStrings } from './row_keys.js';
+import { arrowSchemaOf, checkSchema, ColumnSpec, SHOAL_TYPE_METADATA_KEY, TableSchema, typeLabel } from './schema.js';
+
+export { keyToBytes } from './row_keys.js';
+
+export interface BatchLimits { maxRows: number; maxBytes: number }
+export type AppendData = arrow.Table | arrow.RecordBatch | Record<string, ArrayLike<unknown> | arrow.Vector>;
+
+/** `batch` is in the table's column order and may share memory with `ipc`: treat both as read-only. */
+export interface DecodedBatch { readonly numRows: number; readonly batch: arrow.RecordBatch; readonly ipc: Uint8Array }
+
+const NO_LIMITS: BatchLimits = { maxRows: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER };
+
+/** A schema ready to check batches against; cached for the frozen schemas checkSchema returns. */
+interface CompiledSchema {
+  schema: TableSchema;
+  arrow: arrow.Schema;
+  signatures: string[];
+  indexByName: Map<string, number>;
+}
+
+const compiled = new WeakMap<TableSchema, CompiledSchema>();
+
+function compile(input: TableSchema): CompiledSchema {
+  const hit = compiled.get(input);
+  if (hit !== undefined) return hit;
+  const frozen = Object.isFrozen(input) && Object.isFrozen(input.columns);
+  const schema = frozen ? input : checkSchema(input);
+  const c: CompiledSchema = {
+    schema,
+    arrow: arrowSchemaOf(schema),
+    signatures: schema.columns.map((col) => arrowSignatureOf(col.type, col.scale)),
+    indexByName: new Map(schema.columns.map((col, i) => [col.name, i])),
+  };
+  if (frozen) compiled.set(input, c);
+  return c;
+}
+
+function checkRowCount(rows: number, limits: BatchLimits): void {
+  if (rows === 0) throw new TableError('EMPTY_BATCH', 'the batch has no rows; send at least one');
+  if (rows > limits.maxRows) throw new TableError('BATCH_TOO_LARGE', `the batch has ${rows} rows, over the limit maxRows = ${limits.maxRows}; split it`);
+}
+
+function checkByteCount(bytes: number, limits: BatchLimits): void {
+  if (bytes > limits.maxBytes) throw new TableError('BATCH_TOO_LARGE', `the batch is ${bytes} bytes, over the limit maxBytes = ${limits.maxBytes}; send fewer rows per batch`);
+}
+
+function toIpc(c: CompiledSchema, children: arrow.Data[], rows: number): Uint8Array {
+  const struct = arrow.makeData({ type: new arrow.Struct(c.arrow.fields), length: rows, nullCount: 0, children });
+  return arrow.tableToIPC(new arrow.Table([new arrow.RecordBatch(c.arrow, struct)]), 'stream');
+}
+
+// ---------------------------------------------------------------------------------------------- client
+
+/** The Arrow type of a client-side vector spelled like arrowSignatureOf, to know when its Data can be used as is. */
+function signatureOfArrowType(t: arrow.DataType): string | undefined {
+  const units = ['SECOND', 'MILLISECOND', 'MICROSECOND', 'NANOSECOND'];
+  if (arrow.DataType.isInt(t)) return `Int(${t.bitWidth},${t.isSigned ? 'signed' : 'unsigned'})`;
+  if (arrow.DataType.isFloat(t)) return `FloatingPoint(${['HALF', 'SINGLE', 'DOUBLE'][t.precision]})`;
+  if (arrow.DataType.isUtf8(t)) return 'Utf8';
+  if (arrow.DataType.isBinary(t)) return 'Binary';
+  if (arrow.DataType.isBool(t)) return 'Bool';
+  if (arrow.DataType.isDecimal(t)) return `Decimal(${t.precision},${t.scale},${t.bitWidth})`;
+  if (arrow.DataType.isDate(t)) return `Date(${t.unit === arrow.DateUnit.DAY ? 'DAY' : 'MILLISECOND'})`;
+  if (arrow.DataType.isTime(t)) return `Time(${units[t.unit]},${t.bitWidth})`;
+  if (arrow.DataType.isTimestamp(t)) return `Timestamp(${units[t.unit]}${t.timezone ? `,${t.timezone}` : ''})`;
+  if (arrow.DataType.isFixedSizeBinary(t)) return `FixedSizeBinary(${t.byteWidth})`;
+  return undefined;
+}
+
+/** An Arrow vector as one column: its Data when already of the column's Arrow type, else its values converted. */
+function columnFromVector(spec: ColumnSpec, signature: string, vector: arrow.Vector): arrow.Data {
+  if (signatureOfArrowType(vector.type) === signature) {
+    if (vector.data.length === 1) return vector.data[0]!;
+    const appender = new ColumnAppender(spec, vector.length);
+    for (const d of vector.data) appender.appendRange(viewOf(spec, d), 0, d.length);
+    return appender.finish();
+  }
+  const values = new Array<unknown>(vector.length);
+  for (let i = 0; i < vector.length; i++) values[i] = vector.get(i);
+  return buildColumn(spec, values);
+}
+
+/**
+ * Client side: columns (plain arrays, typed arrays, Arrow vectors, or an Arrow table / record batch) -> the
+ * Arrow IPC stream of one record batch in the table's schema. Throws TableError naming the column.
+ */
+export function encodeAppendBatch(schema: TableSchema, data: AppendData, limits: BatchLimits): Uint8Array {
+  const c = compile(schema);
+  const given = new Map<string, ArrayLike<unknown> | arrow.Vector>();
+  if (data instanceof arrow.Table || data instanceof arrow.RecordBatch) {
+    for (const field of data.schema.fields) given.set(field.name, data.getChild(field.name)!);
+  } else if (typeof data === 'object' && data !== null) {
+    for (const [name, column] of Object.entries(data)) given.set(name, column);
+  } else {
+    throw new TableError('BAD_ARROW', 'append data must be an Arrow table, a record batch, or an object of columns');
+  }
+  for (const name of given.keys()) {
+    if (!c.indexByName.has(name)) throw new TableError('EXTRA_COLUMN', `column "${name}" is not in the table; drop it or add it to the schema`, name);
+  }
+  let rows = -1;
+  let firstName = '';
+  const columns = c.schema.columns.map((spec) => {
+    const column = given.get(spec.name);
+    if (column === undefined || column === null || typeof (column as { length?: unknown }).length !== 'number') {
+      throw new TableError('MISSING_COLUMN', `column "${spec.name}" is missing; give it values (null for missing ones)`, spec.name);
+    }
+    if (rows < 0) {
+      rows = column.length;
+      firstName = spec.name;
+    } else if (column.length !== rows) {
+      throw new TableError('COLUMN_LENGTH', `column "${spec.name}" has ${column.length} values but column "${firstName}" has ${rows}; give every column the same length`, spec.name);
+    }
+    return column;
+  });
+  checkRowCount(rows, limits);
+  const children = c.schema.columns.map((spec, i) => {
+    const column = columns[i]!;
+    return column instanceof arrow.Vector ? columnFromVector(spec, c.signatures[i]!, column) : buildColumn(spec, column);
+  });
+  const ipc = toIpc(c, children, rows);
+  checkByteCount(ipc.byteLength, limits);
+  return ipc;
+}
+
+// ---------------------------------------------------------------------------------------------- server
+
+/**
+ * Server side: untrusted bytes -> one record batch of exactly the table's columns and types. Columns may come
+ * in any order; `ipc` is then re-encoded in the table's order, else it is the input itself. Every failure is
+ * a TableError: BATCH_TOO_LARGE, EMPTY_BATCH, EXTRA_COLUMN, MISSING_COLUMN, WRONG_TYPE or BAD_ARROW.
+ */
+export function decodeAppendBatch(schema: TableSchema, ipc: Uint8Array, limits: BatchLimits): DecodedBatch {
+  const c = compile(schema);
+  if (!(ipc instanceof Uint8Array)) throw new TableError('BAD_ARROW', 'a batch must be the bytes of an Arrow IPC stream');
+  checkByteCount(ipc.byteLength, limits);
+  try {
+    return decodeChecked(c, ipc, limits);
+  } catch (err) {
+    if (err instanceof TableError) throw err;
+    throw new TableError('BAD_ARROW', `the bytes are not a valid Arrow IPC stream (${messageOf(err)})`, undefined, { cause: err });
+  }
+}
+
+/** Maps each table column to its field in the stream (fieldOf); names and Arrow types must match exactly. */
+function checkFields(c: CompiledSchema, fields: IpcField[], fieldOf: Int32Array): void {
+  const columns = c.schema.columns;
+  fields.forEach((f, i) => {
+    const col = c.indexByName.get(f.name);
+    if (col === undefined) throw new TableError('EXTRA_COLUMN', `column "${f.name}" is not in the table; drop it`, f.name);
+    if (fieldOf[col] !== -1) throw new TableError('EXTRA_COLUMN', `column "${f.name}" appears twice in the batch`, f.name);
+    fieldOf[col] = i;
+  });
+  columns.forEach((spec, col) => {
+    if (fieldOf[col] === -1) throw new TableError('MISSING_COLUMN', `column "${spec.name}" is missing from the batch`, spec.name);
+    const f = fields[fieldOf[col]!]!;
+    if (f.signature !== c.signatures[col]) {
+      throw new TableError('WRONG_TYPE', `column "${spec.name}" is Arrow ${f.signature}, but ${typeLabel(spec)} is Arrow ${c.signatures[col]}`, spec.name);
+    }
+    if (f.shoalType !== undefined && f.shoalType !== typeLabel(spec)) {
+      throw new TableError('WRONG_TYPE', `column "${spec.name}" is marked ${f.shoalType} (field metadata ${SHOAL_TYPE_METADATA_KEY}), but the table has ${typeLabel(spec)}`, spec.name);
+    }
+  });
+}
+
+function decodeChecked(c: CompiledSchema, ipc: Uint8Array, limits: BatchLimits): DecodedBatch {
+  const columns = c.schema.columns;
+  const fieldOf = new Int32Array(columns.length).fill(-1); // column -> field index in the stream
+  const stream = readIpcStream(ipc, SHOAL_TYPE_METADATA_KEY, (fields) => checkFields(c, fields, fieldOf));
+  const rows = stream.length;
+  checkRowCount(rows, limits);
+
+  // Nodes and buffers come in the stream's field order.
+  if (stream.nodes.length !== stream.fields.length) throw new TableError('BAD_ARROW', `${stream.nodes.length} field nodes for ${stream.fields.length} fields`);
+  const firstBuffer = new Int32Array(stream.fields.length);
+  let buffers = 0;
+  stream.fields.forEach((f, i) => {
+    firstBuffer[i] = buffers;
+    buffers += bufferCountOf(columns[c.indexByName.get(f.name)!]!);
+  });
+  if (stream.buffers.length !== buffers) throw new TableError('BAD_ARROW', `${stream.buffers.length} buffers where the fields need ${buffers}`);
+
+  let inOrder = true;
+  const children = columns.map((spec, col) => {
+    const f = fieldOf[col]!;
+    if (f !== col) inOrder = false;
+    const count = bufferCountOf(spec);
+    return decodeColumn(spec, stream.nodes[f]!, stream.buffers.slice(firstBuffer[f]!, firstBuffer[f]! + count), stream.body, rows);
+  });
+  const struct = arrow.makeData({ type: new arrow.Struct(c.arrow.fields), length: rows, nullCount: 0, children });
+  const batch = new arrow.RecordBatch(c.arrow, struct);
+  return { numRows: rows, batch, ipc: inOrder ? ipc : toIpc(c, children, rows) };
+}
+
+// ---------------------------------------------------------------------------------------------- reading
+
+const schemasOfBatches = new WeakMap<arrow.Schema, TableSchema>();
+
+/** The column specs of a decoded batch, from the `shoal.type` metadata arrowSchemaOf put on its fields. */
+function schemaOfBatch(b: DecodedBatch): CompiledSchema {
+  const s = b.batch.schema;
+  let schema = schemasOfBatches.get(s);
+  if (schema === undefined) {
+    schema = checkSchema({ columns: s.fields.map((f) => ({ name: f.name, type: f.metadata.get(SHOAL_TYPE_METADATA_KEY) })) });
+    schemasOfBatches.set(s, schema);
+  }
+  return compile(schema);
+}
+
+function viewsOf(b: DecodedBatch): ColumnView[] {
+  const c = schemaOfBatch(b);
+  return c.schema.columns.map((spec, i) => viewOf(spec, b.batch.data.children[i]!));
+}
+
+/**
+ * One key per row; two rows have equal keys iff their values in `keyColumns` are equal (null equals null;
+ * -0 equals 0; NaN equals NaN). Keys are strings of chars 0..255 (see row_keys.ts; keyToBytes gives the bytes).
+ */
+export function rowKeys(batch: DecodedBatch, keyColumns: number[]): string[] {
+  const views = viewsOf(batch);
+  if (keyColumns.length === 0) throw new TableError('BAD_KEY_COLUMN', 'rowKeys needs at least one key column');
+  const keyViews = keyColumns.map((k) => {
+    const v = views[k];
+    if (v === undefined) throw new TableError('BAD_KEY_COLUMN', `key column index ${k} is not a column of the ${views.length}-column table`);
+    return v;
+  });
+  return rowKeyStrings(keyViews, batch.numRows);
+}
+
+function checkRowIndex(batch: DecodedBatch, i: number): void {
+  if (!Number.isInteger(i) || i < 0 || i >= batch.numRows) throw new RangeError(`row ${i} is not in 0..${batch.numRows - 1}`);
+}
+
+function rebuild(batch: DecodedBatch, rows: number, fill: (appender: ColumnAppender, view: ColumnView) => void): Uint8Array {
+  const c = schemaOfBatch(batch);
+  const views = viewsOf(batch);
+  const children = c.schema.columns.map((spec, i) => {
+    const appender = new ColumnAppender(spec, rows);
+    fill(appender, views[i]!);
+    return appender.finish();
+  });
+  return toIpc(c, children, rows);
+}
+
+/** IPC bytes of a batch of just `rows`, in that order (repeats allowed). All rows in order give batch.ipc itself. */
+export function selectRows(batch: DecodedBatch, rows: Uint32Array | number[]): Uint8Array {
+  if (rows.length === 0) throw new TableError('EMPTY_BATCH', 'no rows selected; store nothing instead');
+  let identity = rows.length === batch.numRows;
+  for (let i = 0; i < rows.length; i++) {
+    checkRowIndex(batch, rows[i]!);
+    if (rows[i] !== i) identity = false;
+  }
+  if (identity) return batch.ipc;
+  return rebuild(batch, rows.length, (appender, view) => {
+    for (let i = 0; i < rows.length; i++) appender.appendRow(view, rows[i]!);
+  });
+}
+
+/** IPC bytes of rows from .. from + count - 1. */
+export function sliceBatch(batch: DecodedBatch, from: number, count: number): Uint8Array {
+  if (!Number.isInteger(count) || count <= 0) throw new TableError('EMPTY_BATCH', `a slice of ${count} rows; slice at least one`);
+  checkRowIndex(batch, from);
+  checkRowIndex(batch, from + count - 1);
+  if (from === 0 && count === batch.numRows) return batch.ipc;
+  return rebuild(batch, count, (appender, view) => appender.appendRange(view, from, count));
+}
+
+/**
+ * Rows whose value in `column` is one of `values`. A filter value is converted to the column's type the way
+ * encodeAppendBatch converts a value (so 5 matches a LONG 5n, '1.50' a DECIMAL 1.5, a UUID string its bytes),
+ * then compared as row keys are. A value that cannot be converted is BAD_FILTER. Nulls never match.
+ */
+export function filterRowIndexes(batch: DecodedBatch, column: number, values: ReadonlySet<string | number | bigint | boolean>): number[] {
+  const views = viewsOf(batch);
+  const view = views[column];
+  if (view === undefined) throw new TableError('BAD_FILTER', `filter column index ${column} is not a column of the ${views.length}-column table`);
+  if (values.size === 0) return [];
+  const spec = view.spec;
+  let wanted: Set<string>;
+  try {
+    const filterData = buildColumn(spec, [...values]);
+    wanted = new Set(rowKeyStrings([viewOf(spec, filterData)], values.size));
+  } catch (err) {
+    if (!(err instanceof TableError)) throw err;
+    throw new TableError('BAD_FILTER', `a filter value does not fit column "${spec.name}": ${err.message}`, spec.name, { cause: err });
+  }
+  const keys = rowKeyStrings([view], batch.numRows);
+  const out: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (wanted.has(keys[i]!)) out.push(i); // a null row's key (one 0x00 byte) is no filter value's key
+  }
+  return out;
+}
+
+/** One IPC stream with one batch holding the rows of every `ipcs` batch in order (each decoded and checked again). */
+export function concatBatches(schema: TableSchema, ipcs: Uint8Array[]): Uint8Array {
+  if (ipcs.length === 0) throw new TableError('EMPTY_BATCH', 'no batches to concatenate');
+  const decoded = ipcs.map((ipc) => decodeAppendBatch(schema, ipc, NO_LIMITS));
+  if (decoded.length === 1) return decoded[0]!.ipc;
+  const c = compile(schema);
+  const rows = decoded.reduce((sum, d) => sum + d.numRows, 0);
+  const children = c.schema.columns.map((spec, i) => {
+    const appender = new ColumnAppender(spec, rows);
+    for (const d of decoded) appender.appendRange(viewOf(spec, d.batch.data.children[i]!), 0, d.numRows);
+    return appender.finish();
+  });
+  return toIpc(c, children, rows);
+}
+
+/** Rows as objects keyed by column name; values as docs/types.md ("Values") lists them, null for null. */
+export function batchToRows(batch: DecodedBatch): Array<Record<string, unknown>> {
+  const views = viewsOf(batch);
+  const out = new Array<Record<string, unknown>>(batch.numRows);
+  for (let i = 0; i < batch.numRows; i++) {
+    const row: Record<string, unknown> = {};
+    for (const v of views) row[v.spec.name] = readValue(v, i);
+    out[i] = row;
+  }
+  return out;
+}
+
+/** Columns keyed by name: a typed array for a null-free numeric column, else an array of batchToRows values. */
+export function batchToColumns(batch: DecodedBatch): Record<string, unknown[] | ArrayLike<unknown>> {
+  const out: Record<string, unknown[] | ArrayLike<unknown>> = {};
+  for (const v of viewsOf(batch)) out[v.spec.name] = readColumn(v);
+  return out;
+}

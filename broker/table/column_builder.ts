@@ -1,0 +1,188 @@
+// Plain JS values -> one Arrow column (client side of encodeAppendBatch, and filter values). Each type
+// accepts the values batchToRows gives back, so rows round-trip, plus a few convenient forms (Date, bigint
+// for integers, numbers for decimals); docs/types.md lists them. A value that does not fit is WRONG_TYPE
+// naming the column and the row.
+
+import * as arrow from 'apache-arrow';
+import { arrowTypeOf, DECIMAL_PRECISION, layoutOf } from './column_types.js';
+import { TableError } from './errors.js';
+import { ColumnSpec, typeLabel } from './schema.js';
+import { decimalFromNumber, hexToBytes16, parseDecimalString, parseIpAddress, parseUuid, pow10 } from './value_text.js';
+
+const MS_PER_DAY = 86_400_000;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Why a value does not fit; the caller adds the column and row. */
+class Misfit {
+  constructor(readonly why: string) {}
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  if (typeof v === 'bigint') return `bigint ${v}n`;
+  if (v instanceof Date) return 'Date';
+  if (v instanceof Uint8Array) return `Uint8Array(${v.length})`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function integer(v: unknown, min: number, max: number, what: string): number {
+  const x = typeof v === 'bigint' && v >= BigInt(min) && v <= BigInt(max) ? Number(v) : v;
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) throw new Misfit(`expected ${what}, an integer in ${min}..${max}`);
+  return x;
+}
+
+function int64(v: unknown, what: string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'bigint' && v >= INT64_MIN && v <= INT64_MAX) return v;
+  throw new Misfit(`expected ${what}, a bigint or a safe integer number in int64 range`);
+}
+
+function epochMs(v: Date): number {
+  const ms = v.getTime();
+  if (Number.isNaN(ms)) throw new Misfit('got an invalid Date');
+  return ms;
+}
+
+/** Milliseconds since UTC midnight of a Date's day. */
+function msOfDay(v: Date): number {
+  const ms = epochMs(v);
+  return ms - Math.floor(ms / MS_PER_DAY) * MS_PER_DAY;
+}
+
+function bytes16(v: unknown, parse: (s: string) => Uint8Array | undefined, what: string): Uint8Array {
+  if (v instanceof Uint8Array && v.length === 16) return v;
+  const b = typeof v === 'string' ? parse(v) : undefined;
+  if (b === undefined) throw new Misfit(`expected ${what} or a 16-byte Uint8Array`);
+  return b;
+}
+
+function decimal(v: unknown, spec: ColumnSpec): bigint {
+  const scale = spec.scale ?? 0;
+  let unscaled: bigint | undefined;
+  if (typeof v === 'string') unscaled = parseDecimalString(v, scale);
+  else if (typeof v === 'number') unscaled = decimalFromNumber(v, scale);
+  else if (typeof v === 'bigint') unscaled = v * pow10(scale);
+  if (unscaled === undefined) throw new Misfit(`expected a decimal string with at most ${scale} fraction digits, a finite number or a bigint`);
+  const limit = pow10(DECIMAL_PRECISION[spec.type as 'DECIMAL32' | 'DECIMAL64']);
+  if (unscaled >= limit || unscaled <= -limit) throw new Misfit(`the value does not fit ${typeLabel(spec)}`);
+  return unscaled;
+}
+
+/** The stored number (or bigint for 64-bit storage) of a fixed-width numeric column. */
+function storedNumber(spec: ColumnSpec, v: unknown): number | bigint {
+  switch (spec.type) {
+    case 'CHAR': return integer(v, -128, 127, 'CHAR');
+    case 'SHORT': return integer(v, -32768, 32767, 'SHORT');
+    case 'INT': return integer(v, -2147483648, 2147483647, 'INT');
+    case 'LONG': return int64(v, 'LONG');
+    case 'FLOAT': case 'DOUBLE':
+      if (typeof v !== 'number') throw new Misfit(`expected a number for ${spec.type}`);
+      return v;
+    case 'DATE': return v instanceof Date ? Math.floor(epochMs(v) / MS_PER_DAY) : integer(v, -2147483648, 2147483647, 'DATE (days since 1970-01-01)');
+    case 'MONTH': return v instanceof Date ? v.getUTCFullYear() * 12 + v.getUTCMonth() : integer(v, 0, 2147483647, 'MONTH (months since 0000-01)');
+    case 'TIME': return v instanceof Date ? msOfDay(v) : integer(v, 0, MS_PER_DAY - 1, 'TIME (ms since midnight)');
+    case 'MINUTE': return v instanceof Date ? Math.floor(msOfDay(v) / 60_000) : integer(v, 0, 1439, 'MINUTE (minutes since midnight)');
+    case 'SECOND': return v instanceof Date ? Math.floor(msOfDay(v) / 1000) : integer(v, 0, 86399, 'SECOND (seconds since midnight)');
+    case 'NANOTIME': {
+      const ns = v instanceof Date ? BigInt(msOfDay(v)) * 1_000_000n : int64(v, 'NANOTIME (ns since midnight)');
+      if (ns < 0n || ns >= 86_400_000_000_000n) throw new Misfit('expected NANOTIME, ns since midnight in 0..86399999999999');
+      return ns;
+    }
+    case 'DATETIME': return v instanceof Date ? BigInt(Math.floor(epochMs(v) / 1000)) : int64(v, 'DATETIME (seconds since 1970)');
+    case 'TIMESTAMP': return v instanceof Date ? BigInt(epochMs(v)) : int64(v, 'TIMESTAMP (ms since 1970)');
+    case 'NANOTIMESTAMP': return v instanceof Date ? BigInt(epochMs(v)) * 1_000_000n : int64(v, 'NANOTIMESTAMP (ns since 1970)');
+    case 'DECIMAL32': return Number(decimal(v, spec));
+    case 'DECIMAL64': return decimal(v, spec);
+    default: throw new Error(`storedNumber: ${spec.type} is not a numeric type`);
+  }
+}
+
+/** A growable byte buffer for the data of a var column. */
+class ByteSink {
+  bytes = new Uint8Array(256);
+  used = 0;
+
+  reserve(n: number): void {
+    if (this.used + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.used + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.bytes.subarray(0, this.used));
+    this.bytes = next;
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** Builds the column from `values` (null and undefined are null). Throws TableError WRONG_TYPE naming the column and row. */
+export function buildColumn(spec: ColumnSpec, values: ArrayLike<unknown>): arrow.Data {
+  const n = values.length;
+  const validity = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  const layout = layoutOf(spec.type);
+  const width = layout.kind === 'fixed' ? layout.width : 0;
+  const fixed = new Uint8Array(layout.kind === 'bool' ? (n + 7) >> 3 : n * width);
+  const dv = new DataView(fixed.buffer);
+  const offsets = layout.kind === 'var' ? new Int32Array(n + 1) : undefined;
+  const sink = new ByteSink();
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) {
+        nullCount++;
+        if (offsets !== undefined) offsets[i + 1] = sink.used;
+        continue;
+      }
+      validity[i >> 3]! |= 1 << (i & 7);
+      writeValue(spec, v, i);
+    }
+  } catch (err) {
+    if (!(err instanceof Misfit)) throw err;
+    throw new TableError('WRONG_TYPE', `column "${spec.name}" (${typeLabel(spec)}) row ${i}: ${err.why}, got ${describe(values[i])}`, spec.name);
+  }
+
+  function writeValue(s: ColumnSpec, v: unknown, row: number): void {
+    switch (s.type) {
+      case 'BOOL':
+        if (typeof v !== 'boolean') throw new Misfit('expected a boolean');
+        if (v) fixed[row >> 3]! |= 1 << (row & 7);
+        return;
+      case 'STRING': case 'SYMBOL': case 'BLOB': {
+        let b: Uint8Array;
+        if (typeof v === 'string') b = utf8.encode(v);
+        else if (s.type === 'BLOB' && v instanceof Uint8Array) b = v;
+        else throw new Misfit(s.type === 'BLOB' ? 'expected a Uint8Array or a string' : 'expected a string');
+        if (sink.used + b.length > 0x7fffffff) throw new Misfit('the column holds over 2 GiB');
+        sink.reserve(b.length);
+        sink.bytes.set(b, sink.used);
+        sink.used += b.length;
+        offsets![row + 1] = sink.used;
+        return;
+      }
+      case 'UUID': fixed.set(bytes16(v, parseUuid, 'a UUID string'), 16 * row); return;
+      case 'IPADDR': fixed.set(bytes16(v, parseIpAddress, 'an IPv4 or IPv6 address string'), 16 * row); return;
+      case 'INT128': fixed.set(bytes16(v, hexToBytes16, 'a string of 32 hex digits'), 16 * row); return;
+      default: {
+        const x = storedNumber(s, v);
+        switch (s.type) {
+          case 'CHAR': dv.setInt8(row, x as number); return;
+          case 'SHORT': dv.setInt16(2 * row, x as number, true); return;
+          case 'FLOAT': dv.setFloat32(4 * row, x as number, true); return;
+          case 'DOUBLE': dv.setFloat64(8 * row, x as number, true); return;
+          default:
+            if (width === 4) dv.setInt32(4 * row, x as number, true);
+            else dv.setBigInt64(8 * row, x as bigint, true);
+        }
+      }
+    }
+  }
+
+  const type = arrowTypeOf(spec.type, spec.scale);
+  const nullBitmap = nullCount > 0 ? validity : undefined;
+  if (offsets !== undefined) {
+    return arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: sink.bytes.slice(0, sink.used) });
+  }
+  return arrow.makeData({ type: type as arrow.Int32, length: n, nullCount, nullBitmap, data: fixed as unknown as Int32Array });
+}
