@@ -6,7 +6,7 @@ import { StateOp } from '../../storage/state/state_store.js';
 import { TableRowCache } from '../../storage/state/table_row_cache.js';
 import { dedupKey, dedupRange, tableBatchRange, tableMetaKey } from '../../storage/state/keys.js';
 import { encodeDedupEntry, encodeTableMeta } from '../../storage/state/values.js';
-import { decodeAppendBatch, rowKeys, selectRows, BatchLimits } from '../table/batch.js';
+import { decodeAppendBatch, keyToBytes, rowKeys, selectRows, BatchLimits } from '../table/batch.js';
 import { AppendCommand } from './commands.js';
 import { TableDefinition, encodeDefinition } from './table_definition.js';
 
@@ -96,11 +96,11 @@ function compact(bytes: Uint8Array): Uint8Array {
   return bytes.buffer.byteLength > 2 * bytes.byteLength ? bytes.slice() : bytes;
 }
 
-/** A dedup key string as store key bytes: UTF-16 code units, so any JS string round-trips. */
+/** A dedup key as store key bytes: rowKeys() builds keys of characters 0..255, one byte each. */
 export function keyBytes(key: string): Uint8Array {
-  return Buffer.from(key, 'utf16le');
+  return keyToBytes(key);
 }
 
 export function keyStringOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf16le');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
