@@ -138,8 +138,11 @@ export interface Replies {
 }
 
 export interface Pushes {
-  /** Rows travel in the frame's arrow bytes; row i has offset firstOffset + i. */
-  rows: { topic: string; firstOffset: number; rowCount: number };
+  /**
+   * Rows travel in the frame's arrow bytes; row i has offset firstOffset + i, unless a filter picked
+   * them: then offsets[i]. nextOffset: where the subscription continues (after filtered-out rows too).
+   */
+  rows: { topic: string; firstOffset: number; rowCount: number; offsets: number[]; nextOffset: number };
   subscriptionClosed: { topic: string; reason: string; newLeader: string };
 }
 

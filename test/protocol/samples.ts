@@ -82,7 +82,7 @@ export const SAMPLE_REPLIES: { [M in Method]: ReplyOf<M> } = {
 };
 
 export const SAMPLE_PUSHES: { [P in PushKind]: PushOf<P> } = {
-  rows: { topic: 'localhost:8902:dn1/trades/risk', firstOffset: BIG, rowCount: 4096 },
+  rows: { topic: 'localhost:8902:dn1/trades/risk', firstOffset: BIG, rowCount: 2, offsets: [BIG, BIG - 7], nextOffset: BIG - 1 },
   subscriptionClosed: { topic: 'localhost:8902:dn1/trades/risk', reason: 'leader changed', newLeader: 'localhost:8903:dn2' },
 };
 
@@ -140,7 +140,7 @@ export const DEFAULT_REPLIES: { [M in Method]: ReplyOf<M> } = {
 };
 
 export const DEFAULT_PUSHES: { [P in PushKind]: PushOf<P> } = {
-  rows: { topic: '', firstOffset: 0, rowCount: 0 },
+  rows: { topic: '', firstOffset: 0, rowCount: 0, offsets: [], nextOffset: 0 },
   subscriptionClosed: { topic: '', reason: '', newLeader: '' },
 };
 

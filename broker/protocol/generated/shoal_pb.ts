@@ -7822,6 +7822,7 @@ export const shoal = $root.shoal = (() => {
         v1.RowsPush = (function() {
 
             const RowsPush = function (properties) {
+                this.offsets = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -7831,6 +7832,8 @@ export const shoal = $root.shoal = (() => {
             RowsPush.prototype.topic = "";
             RowsPush.prototype.firstOffset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
             RowsPush.prototype.rowCount = 0;
+            RowsPush.prototype.offsets = $util.emptyArray;
+            RowsPush.prototype.nextOffset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             RowsPush.create = function(properties) {
                 return new RowsPush(properties);
@@ -7849,6 +7852,10 @@ export const shoal = $root.shoal = (() => {
                     writer.uint32(16).uint64(message.firstOffset);
                 if (message.rowCount != null && $Object.hasOwnProperty.call(message, "rowCount") && message.rowCount !== 0)
                     writer.uint32(24).uint32(message.rowCount);
+                if (message.offsets != null && message.offsets.length)
+                    writer.uint32(34).uint64s(message.offsets);
+                if (message.nextOffset != null && $Object.hasOwnProperty.call(message, "nextOffset") && (typeof message.nextOffset === "object" ? message.nextOffset.low || message.nextOffset.high : message.nextOffset !== 0))
+                    writer.uint32(40).uint64(message.nextOffset);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -7909,6 +7916,29 @@ export const shoal = $root.shoal = (() => {
                                 delete message.rowCount;
                             continue;
                         }
+                    case 4: {
+                            if (wireType === 2) {
+                                if (!(message.offsets && message.offsets.length))
+                                    message.offsets = [];
+                                reader.uint64s(message.offsets);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.offsets && message.offsets.length))
+                                message.offsets = [];
+                            message.offsets.push(reader.uint64());
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.nextOffset = value;
+                            else
+                                delete message.nextOffset;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -7942,6 +7972,16 @@ export const shoal = $root.shoal = (() => {
                 if (message.rowCount != null && $Object.hasOwnProperty.call(message, "rowCount"))
                     if (!$util.isInteger(message.rowCount))
                         return "rowCount: integer expected";
+                if (message.offsets != null && $Object.hasOwnProperty.call(message, "offsets")) {
+                    if (!$Array.isArray(message.offsets))
+                        return "offsets: array expected";
+                    for (let i = 0; i < message.offsets.length; ++i)
+                        if (!$util.isInteger(message.offsets[i]) && !(message.offsets[i] && $util.isInteger(message.offsets[i].low) && $util.isInteger(message.offsets[i].high)))
+                            return "offsets: integer|Long[] expected";
+                }
+                if (message.nextOffset != null && $Object.hasOwnProperty.call(message, "nextOffset"))
+                    if (!$util.isInteger(message.nextOffset) && !(message.nextOffset && $util.isInteger(message.nextOffset.low) && $util.isInteger(message.nextOffset.high)))
+                        return "nextOffset: integer|Long expected";
                 return null;
             };
 
@@ -7971,6 +8011,30 @@ export const shoal = $root.shoal = (() => {
                 if (object.rowCount != null)
                     if ($Number(object.rowCount) !== 0)
                         message.rowCount = object.rowCount >>> 0;
+                if (object.offsets) {
+                    if (!$Array.isArray(object.offsets))
+                        throw $TypeError(".shoal.v1.RowsPush.offsets: array expected");
+                    message.offsets = $Array(object.offsets.length);
+                    for (let i = 0; i < object.offsets.length; ++i)
+                        if ($util.Long)
+                            message.offsets[i] = $util.Long.fromValue(object.offsets[i], true);
+                        else if (typeof object.offsets[i] === "string")
+                            message.offsets[i] = $parseInt(object.offsets[i], 10);
+                        else if (typeof object.offsets[i] === "number")
+                            message.offsets[i] = object.offsets[i];
+                        else if (typeof object.offsets[i] === "object")
+                            message.offsets[i] = new $util.LongBits(object.offsets[i].low >>> 0, object.offsets[i].high >>> 0).toNumber(true);
+                }
+                if (object.nextOffset != null)
+                    if (typeof object.nextOffset === "object" ? object.nextOffset.low || object.nextOffset.high : $Number(object.nextOffset) !== 0)
+                        if ($util.Long)
+                            message.nextOffset = $util.Long.fromValue(object.nextOffset, true);
+                        else if (typeof object.nextOffset === "string")
+                            message.nextOffset = $parseInt(object.nextOffset, 10);
+                        else if (typeof object.nextOffset === "number")
+                            message.nextOffset = object.nextOffset;
+                        else if (typeof object.nextOffset === "object")
+                            message.nextOffset = new $util.LongBits(object.nextOffset.low >>> 0, object.nextOffset.high >>> 0).toNumber(true);
                 return message;
             };
 
@@ -7982,6 +8046,8 @@ export const shoal = $root.shoal = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.offsets = [];
                 if (options.defaults) {
                     object.topic = "";
                     if ($util.Long) {
@@ -7990,6 +8056,11 @@ export const shoal = $root.shoal = (() => {
                     } else
                         object.firstOffset = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.rowCount = 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.nextOffset = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.nextOffset = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                 }
                 if (message.topic != null && $Object.hasOwnProperty.call(message, "topic"))
                     object.topic = message.topic;
@@ -8002,6 +8073,23 @@ export const shoal = $root.shoal = (() => {
                         object.firstOffset = options.longs === $String ? $util.Long.prototype.toString.call(message.firstOffset) : options.longs === $Number ? new $util.LongBits(message.firstOffset.low >>> 0, message.firstOffset.high >>> 0).toNumber(true) : message.firstOffset;
                 if (message.rowCount != null && $Object.hasOwnProperty.call(message, "rowCount"))
                     object.rowCount = message.rowCount;
+                if (message.offsets && message.offsets.length) {
+                    object.offsets = $Array(message.offsets.length);
+                    for (let j = 0; j < message.offsets.length; ++j)
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.offsets[j] = typeof message.offsets[j] === "number" ? $BigInt(message.offsets[j]) : $util.Long.fromBits(message.offsets[j].low >>> 0, message.offsets[j].high >>> 0, true).toBigInt();
+                        else if (typeof message.offsets[j] === "number")
+                            object.offsets[j] = options.longs === $String ? $String(message.offsets[j]) : message.offsets[j];
+                        else
+                            object.offsets[j] = options.longs === $String ? $util.Long.prototype.toString.call(message.offsets[j]) : options.longs === $Number ? new $util.LongBits(message.offsets[j].low >>> 0, message.offsets[j].high >>> 0).toNumber(true) : message.offsets[j];
+                }
+                if (message.nextOffset != null && $Object.hasOwnProperty.call(message, "nextOffset"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.nextOffset = typeof message.nextOffset === "number" ? $BigInt(message.nextOffset) : $util.Long.fromBits(message.nextOffset.low >>> 0, message.nextOffset.high >>> 0, true).toBigInt();
+                    else if (typeof message.nextOffset === "number")
+                        object.nextOffset = options.longs === $String ? $String(message.nextOffset) : message.nextOffset;
+                    else
+                        object.nextOffset = options.longs === $String ? $util.Long.prototype.toString.call(message.nextOffset) : options.longs === $Number ? new $util.LongBits(message.nextOffset.low >>> 0, message.nextOffset.high >>> 0).toNumber(true) : message.nextOffset;
                 return object;
             };
 

@@ -1231,6 +1231,8 @@ export namespace shoal {
             topic: string;
             firstOffset: (number|Long);
             rowCount: number;
+            offsets: (number|Long)[];
+            nextOffset: (number|Long);
             static create(properties: shoal.v1.RowsPush.$Shape): shoal.v1.RowsPush & shoal.v1.RowsPush.$Shape;
             static create(properties?: shoal.v1.RowsPush.$Properties): shoal.v1.RowsPush;
             static encode(message: shoal.v1.RowsPush.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -1246,6 +1248,8 @@ export namespace shoal {
                 topic?: (string|null);
                 firstOffset?: (number|Long|null);
                 rowCount?: (number|null);
+                offsets?: ((number|Long)[]|null);
+                nextOffset?: (number|Long|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = shoal.v1.RowsPush.$Properties;
