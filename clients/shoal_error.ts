@@ -1,0 +1,46 @@
+// ShoalError: every failure a client call can end with. `code` is the node's wire error code
+// (NotLeader, AuthFailed, UnknownTable, ... -- broker/protocol/error_codes.ts) or one of the client's
+// own codes below; branch on the code, show the message to people.
+
+import { parseNotLeaderText, formatSite } from '../broker/protocol/error_codes.js';
+import { TableError } from '../broker/table/errors.js';
+import { CodedError } from '../storage/state/errors.js';
+
+/** Codes the client raises itself, beside the wire codes a node answers with. */
+export type ClientErrorCode =
+  | 'Timeout' // no reply within requestTimeoutMs; the call may or may not have taken effect
+  | 'ConnectionClosed' // the socket closed before the reply came; reconnect (connect()) and retry
+  | 'ConnectFailed' // the WebSocket could not be opened
+  | 'TooManyPendingCalls' // over maxPendingCalls calls in flight on one connection; await some first
+  | 'BadReply'; // the node answered with a reply this client cannot use (a version mismatch or a bug)
+
+export class ShoalError extends CodedError<string> {
+  override readonly name = 'ShoalError';
+  /** For NotLeader: the leader as "host:port:alias"; undefined when the node knows none. */
+  readonly leader?: string;
+
+  constructor(code: string, message: string, options?: { leader?: string; cause?: unknown }) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.leader !== undefined) this.leader = options.leader;
+  }
+}
+
+/** The error an ERROR frame stands for; a NotLeader text gives `leader`. */
+export function errorFromWire(code: string, text: string, method: string): ShoalError {
+  if (code === 'NotLeader') {
+    const parsed = parseNotLeaderText(text);
+    const leader = parsed?.leader === undefined ? undefined : formatSite(parsed.leader);
+    const where = leader === undefined ? 'no leader is known yet; retry shortly' : `send it to the leader ${leader}`;
+    return new ShoalError('NotLeader', `${method}: this node does not lead the table's raft group; ${where} (${text})`, leader === undefined ? {} : { leader });
+  }
+  return new ShoalError(code === '' ? 'Internal' : code, `${method}: ${text}`);
+}
+
+/** A table library error raised while encoding or decoding rows, as the node would code it. */
+export function errorFromTable(err: TableError): ShoalError {
+  const code =
+    err.code === 'BATCH_TOO_LARGE' ? 'BatchTooLarge'
+    : err.code === 'BAD_SCHEMA' || err.code === 'BAD_TYPE' || err.code === 'BAD_KEY_COLUMN' ? 'BadRequest'
+    : 'SchemaMismatch';
+  return new ShoalError(code, err.message, { cause: err });
+}
