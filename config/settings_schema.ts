@@ -68,6 +68,9 @@ export const SETTINGS = {
   streamingRaftGroups: setting(raftGroups, 'The streaming Raft groups and their data nodes'),
   streamingHADir: setting(t.text, 'Where streaming Raft logs live; different for data nodes on the same machine. Absent: <home>/log/streamLog'),
   streamingHAPurgeInterval: setting(t.seconds({ min: 1 }), 'Seconds between checkpoints that let old Raft log be deleted', 300),
+  clusterName: setting(t.text, 'Name of this cluster: the first part of every subscription topic (<clusterName>_<group>/<table>/<action>)', 'shoal'),
+  clusterSecret: secretSetting(t.text, 'Shared secret the data nodes prove to each other (HMAC) before exchanging Raft traffic; required when a node has peers'),
+  adminPassword: secretSetting(t.text, 'Password of the admin account created at the first start; absent: a random one is generated and printed once'),
 
   // Asynchronous cross-cluster replication (seed 004)
   clusterReplicationSlaveNum: setting(t.integer({ min: 1 }), 'controller.cfg of the master cluster: number of slave clusters'),

@@ -1,0 +1,137 @@
+// A data node process, assembled: config in, then the Raft side (StreamNode), the stream service
+// and its subscription hub, users, and the one port that serves clients, peers and HTTP.
+
+import { isAbsolute, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { ClusterConfig, NodeConfig, nodeConfig } from '../../config/index.js';
+import { SeededRandom } from '../raft/random.js';
+import { encodePeerBatch, decodePeerBatch } from '../protocol/peer_frames.js';
+import { NodeServer, ClientConnection } from '../server/node_server.js';
+import { PeerLinks } from '../server/peer_links.js';
+import { UserStore } from '../auth/user_store.js';
+import { ClientSession, SessionStats } from './client_session.js';
+import { NodeDirectory } from './node_directory.js';
+import { StreamNode } from './stream_node.js';
+import { StreamService } from './stream_service.js';
+import { SubscriptionHub } from './subscription_hub.js';
+
+export interface DataNodeOptions {
+  cluster: ClusterConfig;
+  alias: string;
+  /** -home: where the node keeps its data unless persistenceDir / streamingHADir say otherwise. */
+  home: string;
+  log(line: string): void;
+  /** Printed once, when the admin account is created with a generated password. */
+  announce(line: string): void;
+  onFatal(error: Error): void;
+}
+
+/** Fixed engine parameters; the config keys that tune them come with the benchmarks. */
+const TICK_MS = 100;
+const ELECTION_TICK = 10; // 1-2 s randomized election timeout
+const HEARTBEAT_TICK = 1;
+const PROPOSAL_TIMEOUT_MS = 15_000;
+const MAX_WRITER_QUEUE_BYTES = 256 << 20;
+const COMPACTION_MARGIN_ENTRIES = 100_000;
+const MAX_CLIENT_FRAME_BYTES = 64 << 20;
+const MAX_PEER_FRAME_BYTES = 128 << 20;
+const MAX_BACKPRESSURE_BYTES = 64 << 20;
+const SUBSCRIBER_BUFFER_BYTES = 8 << 20;
+const APPEND_LIMITS = { maxRows: 1_000_000, maxBytes: 32 << 20 };
+const MAX_READ_ROWS = 100_000;
+const MAX_ROWS_PER_PUSH = 10_000;
+
+export class DataNode {
+  private constructor(
+    readonly config: NodeConfig,
+    readonly directory: NodeDirectory,
+    readonly nodeId: number,
+    readonly stream: StreamNode,
+    readonly service: StreamService,
+    readonly server: NodeServer,
+    private readonly links: PeerLinks,
+  ) {}
+
+  static async start(o: DataNodeOptions): Promise<DataNode> {
+    const config = nodeConfig(o.cluster, o.alias);
+    const settings = config.settings;
+    const directory = new NodeDirectory(o.cluster);
+    const nodeId = directory.idOf(o.alias);
+    const groups = directory.groupsOf(nodeId);
+    const peerIds = new Set(groups.flatMap((g) => g.members).filter((id) => id !== nodeId));
+    const secret = settings.clusterSecret;
+    if (peerIds.size > 0 && (secret === undefined || secret.length < 8)) {
+      throw new Error(`${o.cluster.clusterFile.file}: set clusterSecret (at least 8 characters) so the data nodes of raft groups ${groups.map((g) => g.id).join(', ')} can authenticate each other`);
+    }
+    const nodeHome = join(o.home, o.alias);
+    const dir = (setting: string | undefined, fallback: string) => (setting === undefined ? join(nodeHome, fallback) : isAbsolute(setting) ? join(setting, o.alias) : join(o.home, setting, o.alias));
+    const walDir = dir(settings.streamingHADir, 'log/streamLog');
+    const stateDir = dir(settings.persistenceDir, 'persistence');
+    mkdirSync(nodeHome, { recursive: true });
+
+    const users = await UserStore.open(join(nodeHome, 'users.json'));
+    const admin = await users.ensureAdmin(settings.adminPassword);
+    if (admin.generatedPassword !== undefined) o.announce(`${o.alias}: created user admin with password ${admin.generatedPassword} (shown once; set adminPassword in cluster.cfg to choose it)`);
+
+    const peers = new Map<number, { host: string; port: number }>();
+    for (const id of peerIds) {
+      const site = directory.site(id)!;
+      peers.set(id, { host: site.host, port: site.port });
+    }
+    const links = new PeerLinks({
+      nodeId, clusterSecret: secret ?? '', peers, maxQueuedBytesPerPeer: 64 << 20,
+      reconnectMinMs: 50, reconnectMaxMs: 2000, maxFrameBytes: MAX_PEER_FRAME_BYTES,
+    });
+    const stream = await StreamNode.open({
+      nodeId, groups, walDir, stateDir, dataSync: settings.dataSync,
+      tickMs: TICK_MS, electionTick: ELECTION_TICK, heartbeatTick: HEARTBEAT_TICK,
+      checkpointIntervalSeconds: settings.streamingHAPurgeInterval, proposalTimeoutMs: PROPOSAL_TIMEOUT_MS,
+      maxWriterQueueBytes: MAX_WRITER_QUEUE_BYTES, compactionMarginEntries: COMPACTION_MARGIN_ENTRIES,
+      random: new SeededRandom(Date.now() ^ (nodeId * 7919)), nowMs: () => Date.now(),
+      siteOf: (id) => directory.siteText(id),
+      sendPeer: (batch) => void links.send(batch.to, encodePeerBatch(batch)),
+      onFatal: o.onFatal, log: o.log,
+    });
+    const hub = new SubscriptionHub(stream, (id) => directory.siteText(id), MAX_ROWS_PER_PUSH);
+    stream.listeners.push(hub);
+    const service = new StreamService({
+      nodeId, clusterName: settings.clusterName, directory, node: stream, hub, appendLimits: APPEND_LIMITS,
+      defaultRetentionMinutes: 1440, maxReadRows: MAX_READ_ROWS, nowMs: () => Date.now(),
+    });
+    const sessionStats: SessionStats = { requests: 0, errorsByCode: new Map(), malformedFrames: 0 };
+    const sessions = new Map<ClientConnection, ClientSession>();
+    let server: NodeServer | undefined;
+    const extraStat = () => ({
+      clients: sessions.size, requests: sessionStats.requests, malformedFrames: sessionStats.malformedFrames,
+      errorsByCode: Object.fromEntries(sessionStats.errorsByCode), peers: Object.fromEntries([...links.stats().perPeer].map(([id, s]) => [directory.siteText(id), s])),
+    });
+    server = await NodeServer.listen({
+      host: config.site.host, port: config.site.port, nodeId, clusterSecret: secret ?? '', peerIds,
+      maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES, maxPeerFrameBytes: MAX_PEER_FRAME_BYTES,
+      maxBackpressureBytes: MAX_BACKPRESSURE_BYTES, idleTimeoutSeconds: 0,
+      clients: {
+        open: (c) => { sessions.set(c, new ClientSession(c, service, hub, users, sessionStats, extraStat, SUBSCRIBER_BUFFER_BYTES)); },
+        message: (c, frame) => sessions.get(c)?.onMessage(frame),
+        close: (c) => { sessions.get(c)?.onClose(); sessions.delete(c); },
+      },
+      peers: {
+        message: (from, frame) => {
+          const batch = decodePeerBatch(frame, MAX_PEER_FRAME_BYTES);
+          if (batch.from === from && batch.to === nodeId) stream.receive(batch); // a peer speaks only for itself
+        },
+      },
+      http: new Map([
+        ['/health', () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ status: 'ok', node: directory.siteText(nodeId), groups: stream.groupIds().map((g) => ({ id: g, leader: directory.siteText(stream.leaderId(g)) ?? '', isLeader: stream.isLeader(g) })) }) })],
+      ]),
+    });
+    links.start();
+    o.log(`${o.alias} (node ${nodeId}) listening on ${config.site.host}:${config.site.port}; raft groups ${groups.map((g) => g.id).join(', ')}; log ${walDir}; state ${stateDir}`);
+    return new DataNode(config, directory, nodeId, stream, service, server, links);
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    await this.links.close();
+    await this.stream.close();
+  }
+}

@@ -1,0 +1,136 @@
+// Real data node processes on loopback for integration tests: a temporary home, cluster files with
+// free ports, and start / SIGKILL / SIGSTOP / SIGCONT / restart by PID. Every process is killed when
+// the cluster stops, and each wait is bounded.
+
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SHOAL = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'broker', 'cli', 'shoal.js');
+export const ADMIN_PASSWORD = 'test-admin-pw';
+
+export interface NodeProcess {
+  alias: string;
+  port: number;
+  child: ChildProcess | undefined;
+  output: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export class TestCluster {
+  readonly nodes: NodeProcess[] = [];
+  private constructor(readonly home: string, private readonly nodesFile: string, private readonly clusterFile: string) {}
+
+  /** Writes cluster files for `dataNodes` data nodes and `groups` (each over every node unless given). */
+  static async create(o: { dataNodes: number; groups: Array<{ id: number; members?: number[] }>; extraConfig?: string[] }): Promise<TestCluster> {
+    const home = mkdtempSync(join(tmpdir(), 'shoal-it-'));
+    const lines = ['localSite,mode'];
+    const ports: number[] = [];
+    for (let i = 1; i <= o.dataNodes; i++) {
+      const port = await freePort();
+      ports.push(port);
+      lines.push(`127.0.0.1:${port}:dn${i},datanode`);
+    }
+    const nodesFile = join(home, 'cluster.nodes');
+    writeFileSync(nodesFile, lines.join('\n') + '\n');
+    const groups = o.groups.map((g) => `${g.id}:${(g.members ?? ports.map((_, i) => i + 1)).map((m) => `dn${m}`).join(':')}`).join(',');
+    const clusterFile = join(home, 'cluster.cfg');
+    writeFileSync(clusterFile, [
+      'dataSync=1', `streamingRaftGroups=${groups}`, 'clusterSecret=integration-test-secret', `adminPassword=${ADMIN_PASSWORD}`,
+      'streamingHAPurgeInterval=300', ...(o.extraConfig ?? []),
+    ].join('\n') + '\n');
+    const cluster = new TestCluster(home, nodesFile, clusterFile);
+    ports.forEach((port, i) => cluster.nodes.push({ alias: `dn${i + 1}`, port, child: undefined, output: '' }));
+    return cluster;
+  }
+
+  /** Starts node i (0-based) and waits until it listens. */
+  async start(i: number, timeoutMs = 20_000): Promise<void> {
+    const n = this.nodes[i]!;
+    if (n.child) throw new Error(`${n.alias} is already running`);
+    const child = spawn(process.execPath, [SHOAL, '-mode', 'datanode', '-home', this.home, '-nodesFile', this.nodesFile, '-clusterConfig', this.clusterFile, '-alias', n.alias, '-logFile', join(this.home, `${n.alias}.log`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    n.child = child;
+    n.output = '';
+    child.stdout!.on('data', (d: Buffer) => (n.output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (n.output += d.toString()));
+    child.on('exit', () => { if (n.child === child) n.child = undefined; });
+    const deadline = Date.now() + timeoutMs;
+    while (!n.output.includes('ready on')) {
+      if (!n.child) throw new Error(`${n.alias} exited while starting:\n${n.output}`);
+      if (Date.now() > deadline) throw new Error(`${n.alias} did not start within ${timeoutMs} ms:\n${n.output}`);
+      await sleep(20);
+    }
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all(this.nodes.map((_, i) => this.start(i)));
+  }
+
+  /** SIGKILL: the process dies with whatever it had not synced. */
+  async kill(i: number): Promise<void> {
+    await this.signalAndWait(i, 'SIGKILL');
+  }
+
+  /** SIGTERM: a clean stop. */
+  async stop(i: number): Promise<void> {
+    await this.signalAndWait(i, 'SIGTERM');
+  }
+
+  pause(i: number): void {
+    this.nodes[i]!.child?.kill('SIGSTOP');
+  }
+
+  resume(i: number): void {
+    this.nodes[i]!.child?.kill('SIGCONT');
+  }
+
+  private async signalAndWait(i: number, signal: NodeJS.Signals): Promise<void> {
+    const child = this.nodes[i]!.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGCONT');
+    child.kill(signal);
+    await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+    await exited;
+  }
+
+  /** Kills every process (by PID) and deletes the home directory. */
+  async destroy(): Promise<void> {
+    await Promise.all(this.nodes.map((_, i) => this.kill(i)));
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    await sleep(50);
+  }
+}
