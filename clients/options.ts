@@ -81,6 +81,8 @@ export interface SubscriptionStats {
   resubscriptions: number;
   acksSent: number;
   ackFailures: number;
+  /** Times the client stopped reading the socket because maxQueuedRows rows waited for the handler. */
+  readPauses: number;
 }
 
 export interface Subscription {

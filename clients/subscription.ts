@@ -84,7 +84,7 @@ export class LiveSubscription implements Subscription {
   private paused = false;
   private throttleTimer: unknown;
   private wakeRetry: (() => void) | undefined;
-  private counters = { duplicateRowsDropped: 0, handlerErrors: 0, resubscriptions: 0 };
+  private counters = { duplicateRowsDropped: 0, handlerErrors: 0, resubscriptions: 0, readPauses: 0 };
 
   constructor(
     private readonly o: SubscribeOptions,
@@ -285,6 +285,7 @@ export class LiveSubscription implements Subscription {
     this.buffer.add(read.rows);
     if (!this.paused && this.buffer.bufferedRows >= this.maxQueuedRows) {
       this.paused = true;
+      this.counters.readPauses++;
       conn.pause();
     }
     void this.pump();
