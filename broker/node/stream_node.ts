@@ -137,6 +137,11 @@ export class StreamNode {
       if (recovered.tombstones.has(g.id)) continue; // this node left that group; never rejoin by itself
       this.host.createGroup(g.id, { voters: g.members, learners: [], witnesses: [] });
     }
+    // A group of one (the node's own regular tables) needs no election timeout to find its leader.
+    for (const id of this.host.groupIds()) {
+      const cs = this.host.group(id).raft.confState();
+      if (cs.voters.length === 1 && cs.voters[0] === o.nodeId) this.host.campaign(id);
+    }
     this.checkpointer = new NodeCheckpointer({
       host: this.host, wal: this.wal, stateOf: (group) => this.groups.get(group)?.writer, pump: () => this.kick(),
     });
