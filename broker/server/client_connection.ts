@@ -60,7 +60,7 @@ export class UwsClientConnection implements ClientConnection {
     if (this.closed) return;
     this.markClosed();
     // end() runs the close handler synchronously; markClosed first keeps that re-entry harmless.
-    this.socket.end(code, reason);
+    this.socket.end(code, closeReasonBytes(reason));
   }
 
   /** The socket is gone (closed by either side); from now on every call is a no-op. */
@@ -68,4 +68,20 @@ export class UwsClientConnection implements ClientConnection {
     this.closed = true;
     this.drainCallbacks = [];
   }
+}
+
+/**
+ * A close frame holds at most 123 bytes of reason, and it must be valid UTF-8 (a client drops a
+ * close frame whose reason ends inside a character), so cut whole characters.
+ */
+function closeReasonBytes(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = '';
+  let bytes = 0;
+  for (const character of reason) {
+    bytes += Buffer.byteLength(character);
+    if (bytes > 123) break;
+    cut += character;
+  }
+  return cut;
 }

@@ -114,6 +114,15 @@ describe('NodeServer clients', () => {
     });
   }
 
+  it('cuts a close reason to the 123 bytes a close frame holds', async () => {
+    const client = await RecordingClient.connect(url);
+    await waitFor('open handler', () => handler.opened.length > 0 && !handler.closed.includes(handler.opened.at(-1)!.id));
+    handler.opened.at(-1)!.close(4000, 'é'.repeat(100));
+    await waitFor('closed', () => client.closed);
+    assert.equal(client.closeCode, 4000);
+    assert.ok(Buffer.byteLength(client.closeReason) <= 123 && client.closeReason.startsWith('éé'));
+  });
+
   it('survives an open handler that throws', async () => {
     const throwing = await NodeServer.listen(
       await serverOptions({

@@ -7,6 +7,7 @@ import { afterEach, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { SeededRandom } from '../../broker/raft/random.js';
 import { NodeServer } from '../../broker/server/node_server.js';
+import * as handshake from '../../broker/server/peer_handshake.js';
 import { PeerCloseCode } from '../../broker/server/peer_handshake.js';
 import { PeerLinks, type PeerLinksOptions } from '../../broker/server/peer_links.js';
 import { ServerError } from '../../broker/server/errors.js';
@@ -179,13 +180,12 @@ describe('peer authentication', () => {
     const port2 = await freePort();
     const node2 = await startServer(2, port2, { peerIds: [1, 2] });
     // A raw client that answers the challenge as node 2 with the right secret.
-    const { clientProof, decodeChallenge, encodeProof, newNonce } = await import('../../broker/server/peer_handshake.js');
     const socket = new WebSocket(`ws://127.0.0.1:${port2}/peer`);
     let closeCode: number | undefined;
     let closeReason = '';
     socket.on('message', (data) => {
-      const challenge = decodeChallenge(new Uint8Array(data as Buffer))!;
-      socket.send(encodeProof({ clientNodeId: 2, proof: clientProof(SECRET, challenge.nonce, 2, 2), clientNonce: newNonce() }));
+      const challenge = handshake.decodeChallenge(new Uint8Array(data as Buffer))!;
+      socket.send(handshake.encodeProof({ clientNodeId: 2, proof: handshake.clientProof(SECRET, challenge.nonce, 2, 2), clientNonce: handshake.newNonce() }));
     });
     socket.on('close', (code, reason) => {
       closeCode = code;
@@ -195,6 +195,21 @@ describe('peer authentication', () => {
     assert.equal(closeCode, PeerCloseCode.NOT_ALLOWED);
     assert.match(closeReason, /cannot be its own peer/);
     assert.equal(node2.server.stats().peerRefusals, 1);
+  });
+
+  it('closes the older connection when the same node connects again (a restarted peer)', async () => {
+    const port2 = await freePort();
+    const node2 = await startServer(2, port2);
+    const older = await provenPeerSocket(port2, 1);
+    const newer = await provenPeerSocket(port2, 1);
+    await waitFor('older replaced', () => older.closeCode !== undefined);
+    assert.equal(older.closeCode, PeerCloseCode.REPLACED);
+    assert.equal(newer.closeCode, undefined);
+    assert.deepEqual(node2.server.connectedPeerIds(), [1]);
+    newer.socket.send(frame(5));
+    await waitFor('frame on the newer link', () => node2.received.length === 1);
+    newer.socket.close();
+    await waitFor('peer gone', () => node2.server.connectedPeerIds().length === 0);
   });
 
   it('closes a /peer connection that never proves itself within the handshake timeout', async () => {
@@ -251,3 +266,27 @@ describe('PeerLinks queue', () => {
     assert.throws(() => new PeerLinks({ ...base, peers: new Map([[1, { host: '127.0.0.1', port: 1 }]]) }), isBadOptions);
   });
 });
+
+/** A raw `ws` client that completes the handshake as `nodeId`, checking the server's proof. */
+async function provenPeerSocket(port: number, nodeId: number): Promise<{ socket: WebSocket; closeCode?: number }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/peer`);
+  const result: { socket: WebSocket; closeCode?: number } = { socket };
+  const clientNonce = handshake.newNonce();
+  let accepted = false;
+  socket.on('close', (code) => (result.closeCode = code));
+  socket.on('message', (data) => {
+    const bytes = new Uint8Array(data as Buffer);
+    const challenge = handshake.decodeChallenge(bytes);
+    if (challenge !== undefined) {
+      const proof = handshake.clientProof(SECRET, challenge.nonce, nodeId, challenge.serverNodeId);
+      socket.send(handshake.encodeProof({ clientNodeId: nodeId, proof, clientNonce }));
+      return;
+    }
+    const serverProof = handshake.decodeAccept(bytes)!;
+    assert.ok(handshake.proofsEqual(serverProof, handshake.serverProof(SECRET, clientNonce, 2, nodeId)));
+    accepted = true;
+  });
+  await waitFor(`node ${nodeId} accepted`, () => accepted || result.closeCode !== undefined);
+  assert.ok(accepted);
+  return result;
+}
