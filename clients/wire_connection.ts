@@ -78,7 +78,13 @@ export class WireConnection {
     const url = `ws://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}${CLIENT_PATH}`;
     return new Promise((resolve, reject) => {
       let settled = false;
-      const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: o.maxFrameBytes });
+      let socket: WebSocket;
+      try {
+        socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: o.maxFrameBytes });
+      } catch (err) {
+        reject(new ShoalError('ConnectFailed', `cannot connect to ${url}: ${messageOf(err)}; check the host and port`, { cause: err }));
+        return;
+      }
       const fail = (err: ShoalError): void => {
         if (settled) return;
         settled = true;

@@ -134,6 +134,20 @@ test('batchSize with msgAsTable: tables of up to batchSize rows, spanning pushes
   });
 });
 
+test('pushes for another topic, or on the calls connection, are ignored', async () => {
+  await withSubscriber(async ({ node, client, subscribe }) => {
+    const ids: number[] = [];
+    const { conn, topic } = await subscribe({ handler: (r: Record<string, unknown>) => void ids.push(r.id as number) });
+    conn.pushRange('fake_2/trades/other', 0, 2);
+    node.connections[0]!.pushRange(topic, 0, 2);
+    node.connections[0]!.pushClosed(topic, 'not for the calls connection', '');
+    conn.pushRange(topic, 5, 1);
+    await waitFor('row 5 handled', () => ids.length > 0);
+    assert.deepEqual(ids, [5]);
+    assert.deepEqual(await client.listTables(), [], 'the calls connection still works');
+  });
+});
+
 test('a filtered subscription: msgIds are the offsets the push lists', async () => {
   await withSubscriber(async ({ subscribe }) => {
     const msgIds: Array<number | undefined> = [];
