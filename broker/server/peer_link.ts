@@ -193,7 +193,8 @@ export class PeerLink {
   private flush(): void {
     this.flushScheduled = false;
     const socket = this.socket;
-    if (!this.authenticated || socket === undefined) return;
+    // CLOSING: the peer said goodbye and 'close' is on its way; keep the frames for the next link.
+    if (!this.authenticated || socket === undefined || socket.readyState !== WebSocket.OPEN) return;
     this.tcp?.cork();
     try {
       while (this.queue.length > 0 && socket.bufferedAmount < this.o.maxSocketBufferedBytes) {
