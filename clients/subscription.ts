@@ -159,7 +159,7 @@ export class LiveSubscription implements Subscription {
     this.conn = conn;
     this.attemptLost = undefined;
     conn.onPush = (frame) => this.onPush(conn, frame);
-    conn.onClose = (reason) => this.lost(conn, `${reason}`, undefined);
+    conn.onClose = (reason) => this.lost(conn, reason, undefined);
     let reply;
     try {
       reply = await conn.call('subscribeTable', {
