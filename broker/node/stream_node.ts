@@ -102,6 +102,7 @@ export class StreamNode {
       applied: (group, lsn, term, result) => this.pending.applied(group, lsn, term, result),
       rowsAppended: (group, table, outcome) => { for (const l of this.listeners) l.rowsAppended?.(group, table, outcome); },
       tableDropped: (group, table) => { for (const l of this.listeners) l.tableDropped?.(group, table); },
+      listenerFailed: (group, error) => this.o.log(`raft group ${group}: a listener of applied changes failed: ${String(error)}`),
     }));
   }
 

@@ -119,8 +119,14 @@ export class SubscriptionHub implements StreamNodeListener {
         this.startCatchUp(s, false);
         continue;
       }
-      const batch = s.filter ? decodeAppendBatch(table.definition.schema, outcome.ipc, LIMITS) : undefined;
-      if (this.send(s, outcome.firstOffset, outcome.rowsWritten, outcome.ipc, batch) !== 'sent') this.startCatchUp(s, true);
+      try {
+        const batch = s.filter ? decodeAppendBatch(table.definition.schema, outcome.ipc, LIMITS) : undefined;
+        if (this.send(s, outcome.firstOffset, outcome.rowsWritten, outcome.ipc, batch) !== 'sent') this.startCatchUp(s, true);
+      } catch (err) {
+        // One subscriber's failure ends its subscription, never the others' or the apply.
+        this.unsubscribe(s.topic);
+        s.sink.closeSubscription(s.topic, `delivering rows failed: ${String(err)}`, undefined);
+      }
     }
   }
 
@@ -155,7 +161,7 @@ export class SubscriptionHub implements StreamNodeListener {
         const picked: number[] = filterRowIndexes(decoded!, column, s.filter);
         offsets = picked.map((i) => first + i);
         rows = picked.length;
-        out = picked.length === count ? ipc : selectRows(decoded!, picked);
+        if (rows > 0 && rows < count) out = selectRows(decoded!, picked);
       }
     }
     if (rows === 0) {

@@ -30,6 +30,8 @@ export interface StreamGroupEvents {
   /** Rows were written to a table: subscribers of it get them. */
   rowsAppended?(group: number, table: StreamTable, outcome: AppendOutcome): void;
   tableDropped?(group: number, table: string): void;
+  /** A listener threw; the entry was applied regardless. */
+  listenerFailed?(group: number, error: unknown): void;
 }
 
 /** A group's state as loadStreamGroup found it in the store. */
@@ -40,6 +42,9 @@ export interface LoadedGroup {
   tables: StreamTable[];
   offsets: Map<string, number>;
 }
+
+/** newGroupStorage() bootstraps a group with a snapshot at this LSN. */
+const BOOTSTRAP_LSN = 1;
 
 export class StreamGroup implements GroupStateMachine {
   readonly tables = new Map<string, StreamTable>();
@@ -97,6 +102,8 @@ export class StreamGroup implements GroupStateMachine {
   restore(snapshot: Snapshot): void {
     // At startup the host restores the WAL's latest snapshot, which the store already covers.
     if (snapshot.metadata.index <= this.storeLsn) return;
+    // A new group's bootstrap snapshot (LSN 1, term 1) holds only the initial membership: empty state.
+    if (snapshot.metadata.index === BOOTSTRAP_LSN && snapshot.metadata.term === 1 && snapshot.data.byteLength === 0 && this.tables.size === 0 && this.offsets.size === 0) return;
     // Installing a leader's state needs the store transfer first (not built yet): refuse loudly
     // rather than continue with state that misses the snapshot's rows.
     throw new RaftInvariantError(`group ${this.id}: a snapshot at LSN ${snapshot.metadata.index} arrived but the store holds only LSN ${this.storeLsn}; state transfer between stores is required`);
@@ -105,6 +112,10 @@ export class StreamGroup implements GroupStateMachine {
   /** The writer has stored everything up to `lsn`: cached rows up to there may leave memory. */
   markWritten(lsn: number): void {
     for (const t of this.tables.values()) t.rows.markWritten(lsn);
+  }
+
+  private notify(run: () => void): void {
+    notifySafely(run, (err) => this.events.listenerFailed?.(this.id, err));
   }
 
   private applyCommand(lsn: number, c: StreamCommand, ops: StateOp[]): ApplyResult {
@@ -122,7 +133,7 @@ export class StreamGroup implements GroupStateMachine {
         const table = this.tables.get(c.table);
         if (!table) return unknownTable(c.table, this.id);
         const outcome = table.applyAppend(lsn, c, ops);
-        if (outcome.rowsWritten > 0) this.events.rowsAppended?.(this.id, table, outcome);
+        if (outcome.rowsWritten > 0) this.notify(() => this.events.rowsAppended?.(this.id, table, outcome));
         return { ok: true, append: outcome };
       }
       case CommandKind.SetFilterColumn: {
@@ -148,10 +159,22 @@ export class StreamGroup implements GroupStateMachine {
         if (!table) return unknownTable(c.table, this.id);
         this.tables.delete(c.table);
         for (const op of table.dropOps()) ops.push(op);
-        this.events.tableDropped?.(this.id, c.table);
+        this.notify(() => this.events.tableDropped?.(this.id, c.table));
         return { ok: true };
       }
     }
+  }
+}
+
+/**
+ * Runs a listener of applied changes. Its failure is its own: the change is applied on every
+ * replica whatever a subscriber does, so it must never turn into a failed apply.
+ */
+function notifySafely(run: () => void, onError: (err: unknown) => void): void {
+  try {
+    run();
+  } catch (err) {
+    onError(err);
   }
 }
 

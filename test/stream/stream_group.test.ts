@@ -138,3 +138,23 @@ test('drop removes the table and its rows from the store', async () => {
   assert.ok(r?.ok);
   assert.equal(r.append!.rowsWritten, 1, 'a recreated table starts with no keys');
 });
+
+test('a listener that throws never turns an applied entry into a failure', async () => {
+  const store = new MemoryStateStore();
+  const loaded = await loadStreamGroup(store, GROUP);
+  const writer = new GroupStateWriter(store, { group: GROUP, maxQueuedBytes: 1 << 20 });
+  const results: ApplyResult[] = [];
+  const failures: unknown[] = [];
+  const group = new StreamGroup(GROUP, store, writer, loaded, {
+    applied: (_g, _l, _t, r) => results.push(r),
+    rowsAppended: () => { throw new Error('subscriber broke'); },
+    listenerFailed: (_g, e) => failures.push(e),
+  });
+  group.apply({ index: 2, term: 1, type: EntryType.Normal, data: encodeCommand(create('t', ['id'])) });
+  group.apply({ index: 3, term: 1, type: EntryType.Normal, data: encodeCommand(append('t', ['a'])) });
+  assert.equal(results[1]?.ok, true, 'the append is applied and acknowledged');
+  assert.equal(failures.length, 1);
+  await writer.whenWritten(3);
+  const again = await loadStreamGroup(store, GROUP);
+  assert.equal(again.tables[0]?.nextOffset, 1, 'and its row reached the store');
+});

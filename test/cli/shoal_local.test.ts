@@ -1,0 +1,43 @@
+// `shoal local` as a newcomer runs it: a real child process that starts the cluster of a config
+// directory, says where each node listens, serves clients, and stops every node on Ctrl-C (SIGINT).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '../../clients/shoal_client.js';
+import { freePort, waitFor } from '../node/cluster_harness.js';
+
+const shoal = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'broker', 'cli', 'shoal.js');
+
+test('shoal local starts every data node, prints how to connect, and Ctrl-C stops them all', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-local-'));
+  try {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    writeFileSync(join(dir, 'cluster.nodes'), ['localSite,mode', ...ports.map((p, i) => `127.0.0.1:${p}:datanode${i + 1},datanode`)].join('\n') + '\n');
+    writeFileSync(join(dir, 'cluster.cfg'), 'streamingRaftGroups=2:datanode1:datanode2:datanode3\nclusterSecret=local-test-secret\nadminPassword=pw123456\n');
+    const child = spawn(process.execPath, [shoal, 'local', '--config-dir', dir, '--home', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor('three nodes ready', () => ((out.match(/ready on/g) ?? []).length === 3 ? true : undefined), 30_000);
+      for (const p of ports) assert.match(out, new RegExp(`ws://127\\.0\\.0\\.1:${p}/client`));
+      assert.match(out, new RegExp(`data under ${join(dir, 'data').replace(/[/.]/g, '\\$&')}`));
+      const c = await connect({ host: '127.0.0.1', port: ports[0]!, userId: 'admin', password: 'pw123456' });
+      const leader = await waitFor('a leader', async () => (await c.getStreamingLeader(2)) || undefined);
+      assert.match(leader, /^127\.0\.0\.1:\d+:datanode[123]$/);
+      await c.close();
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, out);
+    assert.match(out, /stopping the local cluster/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
