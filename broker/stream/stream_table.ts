@@ -54,15 +54,18 @@ export class StreamTable {
       const batch = decodeAppendBatch(this.definition.schema, c.ipc, APPLY_LIMITS);
       const keys = rowKeys(batch, [...this.definition.keyIndexes]);
       const kept: number[] = [];
+      const inBatch = new Set<string>();
       for (let row = 0; row < keys.length; row++) {
         const key = keys[row]!;
-        if (this.seenKeys.has(key)) continue;
-        this.seenKeys.add(key);
+        if (this.seenKeys.has(key) || inBatch.has(key)) continue;
+        inBatch.add(key);
         newKeys.push(key);
         kept.push(row);
       }
       rowsWritten = kept.length;
       ipc = kept.length === 0 ? undefined : kept.length === batch.numRows ? c.ipc : selectRows(batch, kept);
+      // Only now, with nothing left that can throw, does the table change.
+      for (const key of newKeys) this.seenKeys.add(key);
     }
     if (ipc !== undefined) {
       for (const op of this.rows.append({ firstOffset, rowCount: rowsWritten, appendedAtMs: c.appendedAtMs, ipcBytes: compact(ipc) }, lsn)) ops.push(op);
