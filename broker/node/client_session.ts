@@ -22,7 +22,6 @@ export interface SessionStats {
 }
 
 const MALFORMED_CLOSE = 1007; // invalid frame payload data
-const MAX_MALFORMED_BEFORE_CLOSE = 1; // a client that sends garbage is not speaking our protocol
 
 export class ClientSession implements SubscriberSink {
   private userId: string | undefined;
@@ -46,12 +45,14 @@ export class ClientSession implements SubscriberSink {
       frame = decodeFrame(bytes);
     } catch (err) {
       this.stats.malformedFrames++;
-      const text = err instanceof ProtocolError ? err.message : 'not a Shoal frame';
-      if (err instanceof ProtocolError && err.code === 'UNKNOWN_METHOD') {
-        this.sendError(0, '', 'UnknownMethod', text);
+      // A frame whose request id could still be read gets its own error reply; anything less is
+      // not our protocol, and the connection closes.
+      if (err instanceof ProtocolError && err.requestId !== undefined) {
+        const code = err.code === 'UNKNOWN_METHOD' ? 'UnknownMethod' : 'BadRequest';
+        this.sendError(err.requestId, err.method ?? '', code, err.message);
         return;
       }
-      if (this.stats.malformedFrames >= MAX_MALFORMED_BEFORE_CLOSE) this.conn.close(MALFORMED_CLOSE, 'malformed frame');
+      this.conn.close(MALFORMED_CLOSE, 'malformed frame');
       return;
     }
     if (frame.kind !== 'request') {

@@ -334,7 +334,6 @@ test('an unknown method gets UnknownMethod naming it, and the connection stays u
 });
 
 test('an unknown method is answered with the request id and method it came with', {
-  todo: 'bug: client_session.ts answers UnknownMethod with request_id 0 and method "" (sendError(0, \'\', ...)), though docs/protocol.md says every request gets an error with its own request_id and method; a client with calls in flight cannot tell which one failed',
   timeout: 15_000,
 }, async () => {
   const c = await RawClient.loggedIn(cluster.nodes[0]!.port);
@@ -350,7 +349,6 @@ test('an unknown method is answered with the request id and method it came with'
 });
 
 test('a request whose request id is readable but whose body is wrong gets BadRequest and keeps the connection', {
-  todo: 'bug: client_session.ts closes the connection (1007) on every ProtocolError but UNKNOWN_METHOD, though docs/protocol.md ("Undecodable frames") and protocol/errors.ts say a frame whose request_id could be read is answered with BadRequest and the connection kept',
   timeout: 15_000,
 }, async () => {
   const c = await RawClient.loggedIn(cluster.nodes[0]!.port);

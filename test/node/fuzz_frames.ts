@@ -173,7 +173,9 @@ export function expectationOf(message: Uint8Array | string): Expected {
     const f = decodeFrame(message);
     return { answer: 'reply-or-error', requestId: f.requestId, method: f.method };
   } catch (err) {
-    if (err instanceof ProtocolError && err.code === 'UNKNOWN_METHOD') return { answer: 'UnknownMethod' };
+    // docs/protocol.md: a frame whose request id could be read gets an error naming that id (UnknownMethod
+    // or BadRequest) and the connection stays; anything less is closed.
+    if (err instanceof ProtocolError && err.requestId !== undefined) return { answer: 'reply-or-error', requestId: err.requestId, method: err.method ?? '' };
     return { answer: 'close', code: WS_CLOSE_INVALID_PAYLOAD };
   }
 }
