@@ -2,6 +2,10 @@
 // convention shared with DolphinDB clients: "<NotLeader>host:port:alias", or "<NotLeader>" when the
 // node knows no leader. Clients branch on the code; the text is for people (except NotLeader's).
 
+import { parseSite as parseConfigSite, siteText, type Site } from '../../config/site.js';
+
+export type { Site } from '../../config/site.js';
+
 export const WIRE_ERROR_CODES = [
   'NotLeader', // the request must go to the group's leader; error_text names it
   'AuthRequired', // the connection has not logged in; call login first
@@ -23,34 +27,17 @@ export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 
 const NOT_LEADER_PREFIX = '<NotLeader>';
 
-/** A member of the cluster as clients see it: "host:port:alias". */
-export interface Site {
-  host: string;
-  port: number;
-  alias: string;
-}
-
-export function formatSite(site: Site): string {
-  return `${site.host}:${site.port}:${site.alias}`;
-}
-
 /**
- * Parses "host:port:alias". The alias and port are the last two fields, so an IPv6 host with colons
- * still parses. Returns undefined for anything else.
+ * Parses "host:port:alias" with the grammar of the cluster configuration (config/site.ts), since every
+ * site on the wire is some node's localSite. Undefined for anything else.
  */
 export function parseSite(text: string): Site | undefined {
-  const aliasColon = text.lastIndexOf(':');
-  if (aliasColon <= 0) return undefined;
-  const portColon = text.lastIndexOf(':', aliasColon - 1);
-  if (portColon <= 0) return undefined;
-  const host = text.slice(0, portColon);
-  const portText = text.slice(portColon + 1, aliasColon);
-  const alias = text.slice(aliasColon + 1);
-  if (!/^[0-9]{1,5}$/.test(portText) || alias === '') return undefined;
-  const port = Number(portText);
-  if (port < 1 || port > 65535) return undefined;
-  return { host, port, alias };
+  const parsed = parseConfigSite(text);
+  return parsed.ok ? parsed.value : undefined;
 }
+
+/** "host:port:alias"; the same as config/site.ts siteText, under the name clients import. */
+export const formatSite = siteText;
 
 /** The error_text of a NotLeader error: "<NotLeader>host:port:alias", or "<NotLeader>" when no leader is known. */
 export function notLeaderText(leaderSite: string | undefined): string {

@@ -15,12 +15,13 @@ test('NotLeader text is exactly "<NotLeader>host:port:alias", or "<NotLeader>" w
   assert.equal(parseNotLeaderText(''), undefined);
 });
 
-test('sites parse from the right, so IPv6 hosts work; malformed sites are undefined', () => {
-  const site = { host: '::1', port: 8902, alias: 'dn1' };
-  assert.equal(formatSite(site), '::1:8902:dn1');
-  assert.deepStrictEqual(parseSite('::1:8902:dn1'), site);
-  assert.deepStrictEqual(parseSite('node-a.example.com:1:a'), { host: 'node-a.example.com', port: 1, alias: 'a' });
-  for (const bad of ['', 'host', 'host:8902', ':8902:dn', 'host::dn', 'host:8902:', 'host:0:dn', 'host:65536:dn', 'host:8x02:dn', 'host:-1:dn']) {
+test('sites on the wire follow the cluster configuration\'s grammar (config/site.ts); anything else is undefined', () => {
+  const site = { host: 'node-a.example.com', port: 1, alias: 'a' };
+  assert.equal(formatSite(site), 'node-a.example.com:1:a');
+  assert.deepStrictEqual(parseSite(formatSite(site)), site);
+  assert.deepStrictEqual(parseSite('127.0.0.1:8902:datanode2'), { host: '127.0.0.1', port: 8902, alias: 'datanode2' });
+  for (const bad of ['', 'host', 'host:8902', ':8902:dn', 'host::dn', 'host:8902:', 'host:0:dn', 'host:65536:dn', 'host:8x02:dn', 'host:-1:dn',
+    '::1:8902:dn1', 'host:8902:d/n', 'host:8902:dn:extra']) {
     assert.equal(parseSite(bad), undefined, bad);
   }
 });
