@@ -56,6 +56,7 @@ export class PeerLink {
   private lastError: string | undefined;
   private attemptError: string | undefined; // why the current connection attempt failed, if known yet
   private closedSignal: (() => void) | undefined;
+  private closing: Promise<void> | undefined; // the one promise every close() call returns
 
   constructor(private readonly o: PeerLinkOptions) {
     this.queue = new FrameQueue(o.maxQueuedBytes);
@@ -88,12 +89,12 @@ export class PeerLink {
 
   /** Stops reconnecting and closes the socket (1001); resolves once it is closed. Queued frames are discarded. */
   close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     const socket = this.socket;
-    if (socket === undefined) return Promise.resolve();
-    return new Promise((resolve) => {
+    this.closing = socket === undefined ? Promise.resolve() : new Promise((resolve) => {
       this.closedSignal = resolve;
       if (socket.readyState === WebSocket.OPEN) {
         socket.close(1001, 'node shutting down');
@@ -102,6 +103,7 @@ export class PeerLink {
         socket.terminate();
       }
     });
+    return this.closing;
   }
 
   private connect(): void {

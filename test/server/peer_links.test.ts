@@ -258,6 +258,15 @@ describe('PeerLinks queue', () => {
     assert.equal(links1.stats().perPeer.get(2)!.dropped, 1);
   });
 
+  it('close() called twice on a live link settles both calls', { timeout: 5000 }, async () => {
+    const port2 = await freePort();
+    await startServer(2, port2);
+    const links1 = startLinks(1, [[2, port2]]);
+    await waitFor('link authenticated', () => links1.isConnected(2));
+    await Promise.all([links1.close(), links1.close()]);
+    assert.equal(links1.isConnected(2), false);
+  });
+
   it('refuses options that cannot work', () => {
     const base: PeerLinksOptions = { nodeId: 1, clusterSecret: SECRET, peers: new Map(), maxQueuedBytesPerPeer: 1, reconnectMinMs: 10, reconnectMaxMs: 20 };
     const isBadOptions = (err: unknown): boolean => err instanceof ServerError && err.code === 'BAD_OPTIONS';
