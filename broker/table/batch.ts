@@ -18,8 +18,8 @@ export { keyToBytes } from './row_keys.js';
 export interface BatchLimits { maxRows: number; maxBytes: number }
 export type AppendData = arrow.Table | arrow.RecordBatch | Record<string, ArrayLike<unknown> | arrow.Vector>;
 
-/** `batch` is in the table's column order and may share memory with `ipc`: treat both as read-only. */
-export interface DecodedBatch { readonly numRows: number; readonly batch: arrow.RecordBatch; readonly ipc: Uint8Array }
+/** `batch` is in `schema`'s column order and may share memory with `ipc`: treat both as read-only. */
+export interface DecodedBatch { readonly schema: TableSchema; readonly numRows: number; readonly batch: arrow.RecordBatch; readonly ipc: Uint8Array }
 
 const NO_LIMITS: BatchLimits = { maxRows: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER };
 
@@ -201,27 +201,19 @@ function decodeChecked(c: CompiledSchema, ipc: Uint8Array, limits: BatchLimits):
   });
   const struct = arrow.makeData({ type: new arrow.Struct(c.arrow.fields), length: rows, nullCount: 0, children });
   const batch = new arrow.RecordBatch(c.arrow, struct);
-  return { numRows: rows, batch, ipc: inOrder ? ipc : toIpc(c, children, rows) };
+  return { schema: c.schema, numRows: rows, batch, ipc: inOrder ? ipc : toIpc(c, children, rows) };
 }
 
 // ---------------------------------------------------------------------------------------------- reading
 
-const schemasOfBatches = new WeakMap<arrow.Schema, TableSchema>();
-
-/** The column specs of a decoded batch, from the `shoal.type` metadata arrowSchemaOf put on its fields. */
-function schemaOfBatch(b: DecodedBatch): CompiledSchema {
-  const s = b.batch.schema;
-  let schema = schemasOfBatches.get(s);
-  if (schema === undefined) {
-    schema = checkSchema({ columns: s.fields.map((f) => ({ name: f.name, type: f.metadata.get(SHOAL_TYPE_METADATA_KEY) })) });
-    schemasOfBatches.set(s, schema);
-  }
-  return compile(schema);
+/** A view of column `index` of a decoded batch; undefined when the table has no such column. */
+function viewAt(b: DecodedBatch, index: number): ColumnView | undefined {
+  const spec = b.schema.columns[index];
+  return spec === undefined ? undefined : viewOf(spec, b.batch.data.children[index]!);
 }
 
 function viewsOf(b: DecodedBatch): ColumnView[] {
-  const c = schemaOfBatch(b);
-  return c.schema.columns.map((spec, i) => viewOf(spec, b.batch.data.children[i]!));
+  return b.schema.columns.map((spec, i) => viewOf(spec, b.batch.data.children[i]!));
 }
 
 /**
@@ -229,11 +221,10 @@ function viewsOf(b: DecodedBatch): ColumnView[] {
  * -0 equals 0; NaN equals NaN). Keys are strings of chars 0..255 (see row_keys.ts; keyToBytes gives the bytes).
  */
 export function rowKeys(batch: DecodedBatch, keyColumns: number[]): string[] {
-  const views = viewsOf(batch);
   if (keyColumns.length === 0) throw new TableError('BAD_KEY_COLUMN', 'rowKeys needs at least one key column');
   const keyViews = keyColumns.map((k) => {
-    const v = views[k];
-    if (v === undefined) throw new TableError('BAD_KEY_COLUMN', `key column index ${k} is not a column of the ${views.length}-column table`);
+    const v = viewAt(batch, k);
+    if (v === undefined) throw new TableError('BAD_KEY_COLUMN', `key column index ${k} is not a column of the ${batch.schema.columns.length}-column table`);
     return v;
   });
   return rowKeyStrings(keyViews, batch.numRows);
@@ -244,7 +235,7 @@ function checkRowIndex(batch: DecodedBatch, i: number): void {
 }
 
 function rebuild(batch: DecodedBatch, rows: number, fill: (appender: ColumnAppender, view: ColumnView) => void): Uint8Array {
-  const c = schemaOfBatch(batch);
+  const c = compile(batch.schema);
   const views = viewsOf(batch);
   const children = c.schema.columns.map((spec, i) => {
     const appender = new ColumnAppender(spec, rows);
@@ -283,9 +274,8 @@ export function sliceBatch(batch: DecodedBatch, from: number, count: number): Ui
  * then compared as row keys are. A value that cannot be converted is BAD_FILTER. Nulls never match.
  */
 export function filterRowIndexes(batch: DecodedBatch, column: number, values: ReadonlySet<string | number | bigint | boolean>): number[] {
-  const views = viewsOf(batch);
-  const view = views[column];
-  if (view === undefined) throw new TableError('BAD_FILTER', `filter column index ${column} is not a column of the ${views.length}-column table`);
+  const view = viewAt(batch, column);
+  if (view === undefined) throw new TableError('BAD_FILTER', `filter column index ${column} is not a column of the ${batch.schema.columns.length}-column table`);
   if (values.size === 0) return [];
   const spec = view.spec;
   let wanted: Set<string>;
