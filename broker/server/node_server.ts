@@ -10,7 +10,7 @@ import { ServerError, requireClusterSecret, requirePositiveInteger } from './err
 import { guardedCall } from './guarded_call.js';
 import { registerHttpRoutes } from './http_routes.js';
 import { PeerAcceptor } from './peer_acceptor.js';
-import { PEER_PATH } from './peer_handshake.js';
+import { DEFAULT_PEER_HANDSHAKE_TIMEOUT_MS, PEER_PATH } from './peer_handshake.js';
 import { type NodeServerStats, emptyNodeServerStats } from './server_stats.js';
 import { isOversizedClose } from './uws_close.js';
 
@@ -58,7 +58,6 @@ export interface HttpReply {
 export type HttpRoute = (req: HttpRequestInfo) => HttpReply | Promise<HttpReply>;
 
 export const CLIENT_PATH = '/client';
-export { PEER_PATH };
 
 export interface NodeServerOptions {
   host: string;
@@ -92,7 +91,6 @@ type ClosableApp = TemplatedApp & {
 };
 const LISTEN_EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
 
-const DEFAULT_PEER_HANDSHAKE_TIMEOUT_MS = 5000;
 const INTERNAL_ERROR = 1011;
 const UNSUPPORTED_DATA = 1003;
 const GOING_AWAY = 1001;

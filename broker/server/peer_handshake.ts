@@ -19,6 +19,8 @@ export const PEER_PATH = '/peer';
 export const PEER_HANDSHAKE_VERSION = 1;
 export const NONCE_BYTES = 32;
 export const PROOF_BYTES = 32;
+/** How long either side waits for the other's next handshake frame unless configured otherwise. */
+export const DEFAULT_PEER_HANDSHAKE_TIMEOUT_MS = 5000;
 
 const KIND_CHALLENGE = 0xc1;
 const KIND_PROOF = 0xc2;

@@ -3,6 +3,7 @@
 // Raft tolerates lost messages, so a full queue drops (and counts) instead of blocking or growing.
 
 import { ServerError, requireClusterSecret, requirePositiveInteger } from './errors.js';
+import { DEFAULT_PEER_HANDSHAKE_TIMEOUT_MS } from './peer_handshake.js';
 import { PeerLink, type PeerLinkStats } from './peer_link.js';
 
 export interface PeerLinksOptions {
@@ -21,8 +22,6 @@ export interface PeerLinksOptions {
   /** Time for the peer to send its challenge and accept the proof. Default 5000. */
   handshakeTimeoutMs?: number;
 }
-
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 
 export class PeerLinks {
   private readonly links = new Map<number, PeerLink>();
@@ -50,7 +49,7 @@ export class PeerLinks {
           maxFrameBytes: o.maxFrameBytes ?? Number.MAX_SAFE_INTEGER,
           reconnectMinMs: o.reconnectMinMs,
           reconnectMaxMs: o.reconnectMaxMs,
-          handshakeTimeoutMs: o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+          handshakeTimeoutMs: o.handshakeTimeoutMs ?? DEFAULT_PEER_HANDSHAKE_TIMEOUT_MS,
           random: o.random ?? Math.random,
         }),
       );
