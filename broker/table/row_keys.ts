@@ -8,29 +8,12 @@
 //   STRING/SYMBOL    0x01 | LEB128 byte length | UTF-8 bytes
 // Each part says where it ends, so two keys are equal iff every part is. The parts of all rows go into one
 // byte buffer, a column at a time (tight loops, no per-row allocation), which becomes one string of a char
-// per byte (codes 0..255) cut into one substring per row; Buffer.from(key, 'latin1') gives the bytes back.
+// per byte (codes 0..255, Buffer's latin1) cut into one substring per row; keyToBytes gives the bytes back.
 
 import { ColumnView } from './column_view.js';
 
 const NULL_TAG = 0;
 const VALUE_TAG = 1;
-const CHUNK = 8192;
-
-/** A string with one char per byte, portable (no Buffer). */
-export function latin1StringPortable(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  for (let i = 0; i < bytes.length; i += CHUNK) parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]));
-  return parts.join('');
-}
-
-interface NodeBuffer { toString(encoding: 'latin1'): string }
-const NodeBufferClass = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): NodeBuffer } }).Buffer;
-
-/** A string with one char per byte; Node's Buffer does it natively, ~50x faster than fromCharCode. */
-export function latin1String(bytes: Uint8Array): string {
-  if (NodeBufferClass !== undefined) return NodeBufferClass.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-  return latin1StringPortable(bytes);
-}
 
 /** The bytes of a key rowKeys returned (each char is one byte). */
 export function keyToBytes(key: string): Uint8Array {
@@ -77,7 +60,7 @@ export function rowKeyStrings(views: readonly ColumnView[], rows: number): strin
   const cursor = starts.slice(0, rows);
   for (const v of views) writeParts(v, rows, out, cursor);
 
-  const all = latin1String(out);
+  const all = Buffer.from(out.buffer, out.byteOffset, out.byteLength).toString('latin1');
   const keys = new Array<string>(rows);
   for (let r = 0; r < rows; r++) keys[r] = all.substring(starts[r]!, starts[r + 1]!);
   return keys;

@@ -6,7 +6,6 @@ import { SeededRandom } from '../../broker/raft/random.js';
 import {
   batchToRows, concatBatches, decodeAppendBatch, encodeAppendBatch, filterRowIndexes, keyToBytes, rowKeys, selectRows, sliceBatch,
 } from '../../broker/table/batch.js';
-import { latin1String, latin1StringPortable } from '../../broker/table/row_keys.js';
 import { checkKeyColumns, checkSchema, TableSchema } from '../../broker/table/schema.js';
 import { ALL_TYPES, ALL_TYPES_ROWS, assertTableError, LIMITS, rowsOf } from './fixtures.js';
 
@@ -70,12 +69,6 @@ test('rowKeys: the same value gives the same key in another batch; bad key colum
   const b = decode(schema, { id: ['a'], n: [1n] });
   assertTableError(() => rowKeys(b, [2]), 'BAD_KEY_COLUMN');
   assertTableError(() => rowKeys(b, []), 'BAD_KEY_COLUMN');
-});
-
-test('latin1String: the Node fast path and the portable path agree on every byte', () => {
-  const bytes = new Uint8Array(20000).map((_, i) => (i * 131) & 0xff);
-  assert.equal(latin1String(bytes), latin1StringPortable(bytes));
-  assert.equal(latin1String(new Uint8Array(0)), '');
 });
 
 test('selectRows and sliceBatch: the rows asked for, in order; all rows in order give the same bytes back', () => {
