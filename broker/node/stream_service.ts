@@ -4,7 +4,7 @@
 // Writes go only through a group's leader; reads of replicated state work on any member.
 
 import { ColumnSpec, TableSchema, checkKeyColumns, checkSchema, encodeSchema, typeLabel } from '../table/schema.js';
-import { BatchLimits, concatBatches, decodeAppendBatch, sliceBatch } from '../table/batch.js';
+import { BatchLimits, decodeAppendBatch } from '../table/batch.js';
 import { TableError } from '../table/errors.js';
 import { Column, FilterValue, Replies, Requests } from '../protocol/methods.js';
 import { CommandKind, StreamCommand } from '../stream/commands.js';
@@ -150,20 +150,11 @@ export class StreamService {
     const { group, table } = this.table(r.tableName);
     const maxRows = Math.min(Math.max(1, r.maxRows || this.o.maxReadRows), this.o.maxReadRows);
     if (!Number.isSafeInteger(r.offset) || r.offset < 0) throw new ServiceError('BadRequest', `offset ${r.offset} must be a row offset >= 0`);
-    const read = await table.rows.read(r.offset, maxRows);
-    const from = Math.max(r.offset, read.firstRetainedOffset);
-    const parts: Uint8Array[] = [];
-    let count = 0;
-    for (const b of read.batches) {
-      const skip = Math.max(0, from + count - b.firstOffset);
-      const take = Math.min(b.rowCount - skip, maxRows - count);
-      if (take <= 0) continue;
-      const limits = { maxRows: 0x7fffffff, maxBytes: Number.MAX_SAFE_INTEGER };
-      parts.push(skip === 0 && take === b.rowCount ? b.ipcBytes : sliceBatch(decodeAppendBatch(table.definition.schema, b.ipcBytes, limits), skip, take));
-      count += take;
-    }
-    const arrow = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : concatBatches(table.definition.schema, parts);
-    return { body: { firstOffset: from, rowCount: count, nextOffset: read.nextOffset }, ...(arrow ? { arrow } : {}), dataVersion: this.o.node.group(group).appliedLsn };
+    const range = await table.readRows(r.offset, maxRows);
+    return {
+      body: { firstOffset: range.firstOffset, rowCount: range.rowCount, nextOffset: range.nextOffset },
+      ...(range.ipc ? { arrow: range.ipc } : {}), dataVersion: this.o.node.group(group).appliedLsn,
+    };
   }
 
   async getStreamingRaftGroups(): Reply<'getStreamingRaftGroups'> {

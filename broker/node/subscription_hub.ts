@@ -5,9 +5,8 @@
 // stops leading a group, its subscriptions close with a notice naming the new leader.
 
 import { Role } from '../raft/types.js';
-import { TableBatch } from '../../storage/state/table_row_cache.js';
-import { DecodedBatch, concatBatches, decodeAppendBatch, filterRowIndexes, selectRows, sliceBatch } from '../table/batch.js';
-import { AppendOutcome, StreamTable } from '../stream/stream_table.js';
+import { DecodedBatch, decodeAppendBatch, filterRowIndexes, selectRows } from '../table/batch.js';
+import { AppendOutcome, STORED_BATCH_LIMITS, StreamTable } from '../stream/stream_table.js';
 import { StreamNode, StreamNodeListener } from './stream_node.js';
 import { ServiceError } from './service_error.js';
 
@@ -53,8 +52,6 @@ interface Subscriber {
   closed: boolean;
   delivered: number;
 }
-
-const LIMITS = { maxRows: 0x7fffffff, maxBytes: Number.MAX_SAFE_INTEGER };
 
 export class SubscriptionHub implements StreamNodeListener {
   private readonly byTopic = new Map<string, Subscriber>();
@@ -113,6 +110,7 @@ export class SubscriptionHub implements StreamNodeListener {
 
   rowsAppended(group: number, table: StreamTable, outcome: AppendOutcome): void {
     if (!outcome.ipc) return;
+    let decoded: DecodedBatch | undefined; // once per append, shared by the filtered subscribers
     for (const s of this.byTopic.values()) {
       if (s.group !== group || s.table !== table || s.catchingUp || s.closed) continue;
       if (s.nextOffset !== outcome.firstOffset) {
@@ -120,8 +118,8 @@ export class SubscriptionHub implements StreamNodeListener {
         continue;
       }
       try {
-        const batch = s.filter ? decodeAppendBatch(table.definition.schema, outcome.ipc, LIMITS) : undefined;
-        if (this.send(s, outcome.firstOffset, outcome.rowsWritten, outcome.ipc, batch) !== 'sent') this.startCatchUp(s, true);
+        if (s.filter) decoded ??= decodeAppendBatch(table.definition.schema, outcome.ipc, STORED_BATCH_LIMITS);
+        if (this.send(s, outcome.firstOffset, outcome.rowsWritten, outcome.ipc, decoded) !== 'sent') this.startCatchUp(s, true);
       } catch (err) {
         // One subscriber's failure ends its subscription, never the others' or the apply.
         this.unsubscribe(s.topic);
@@ -158,10 +156,11 @@ export class SubscriptionHub implements StreamNodeListener {
     if (s.filter) {
       const column = s.table.definition.schema.columns.findIndex((c) => c.name === s.table.definition.filterColumn);
       if (column >= 0) {
-        const picked: number[] = filterRowIndexes(decoded!, column, s.filter);
+        const batch = decoded ?? decodeAppendBatch(s.table.definition.schema, ipc, STORED_BATCH_LIMITS);
+        const picked: number[] = filterRowIndexes(batch, column, s.filter);
         offsets = picked.map((i) => first + i);
         rows = picked.length;
-        if (rows > 0 && rows < count) out = selectRows(decoded!, picked);
+        if (rows > 0 && rows < count) out = selectRows(batch, picked);
       }
     }
     if (rows === 0) {
@@ -192,12 +191,11 @@ export class SubscriptionHub implements StreamNodeListener {
           s.catchingUp = false; // live again: apply pushes the next rows
           return;
         }
-        const read = await s.table.rows.read(s.nextOffset, this.maxRowsPerPush);
+        const range = await s.table.readRows(s.nextOffset, this.maxRowsPerPush);
         if (s.closed) return;
-        if (read.firstRetainedOffset > s.nextOffset) s.nextOffset = read.firstRetainedOffset; // purged by retention
-        const { ipc, first, count, decoded } = this.assemble(s, read.batches);
-        if (count === 0) continue;
-        if (this.send(s, first, count, ipc, decoded) !== 'sent') {
+        s.nextOffset = range.firstOffset; // moves up past rows purged by retention
+        if (range.ipc === undefined) throw new Error(`no rows at offset ${s.nextOffset} below the table's end ${s.table.nextOffset}`);
+        if (this.send(s, range.firstOffset, range.rowCount, range.ipc, undefined) !== 'sent') {
           s.sink.onDrain(() => void this.catchUp(s));
           return; // still catching up; the drain resumes here
         }
@@ -206,26 +204,5 @@ export class SubscriptionHub implements StreamNodeListener {
       this.unsubscribe(s.topic);
       s.sink.closeSubscription(s.topic, `reading the table failed: ${String(err)}`, undefined);
     }
-  }
-
-  /** The rows of `batches` from the subscriber's next offset on, as one IPC batch. */
-  private assemble(s: Subscriber, batches: TableBatch[]): { ipc: Uint8Array; first: number; count: number; decoded: DecodedBatch | undefined } {
-    const schema = s.table.definition.schema;
-    const parts: Uint8Array[] = [];
-    let count = 0;
-    const first = s.nextOffset;
-    for (const b of batches) {
-      const end = b.firstOffset + b.rowCount;
-      if (end <= first + count) continue;
-      const from = first + count - b.firstOffset;
-      const take = Math.min(b.rowCount - from, this.maxRowsPerPush - count);
-      if (take <= 0) break;
-      if (from === 0 && take === b.rowCount) parts.push(b.ipcBytes);
-      else parts.push(sliceBatch(decodeAppendBatch(schema, b.ipcBytes, LIMITS), from, take));
-      count += take;
-    }
-    if (count === 0) return { ipc: new Uint8Array(), first, count, decoded: undefined };
-    const ipc = parts.length === 1 ? parts[0]! : concatBatches(schema, parts);
-    return { ipc, first, count, decoded: s.filter ? decodeAppendBatch(schema, ipc, LIMITS) : undefined };
   }
 }

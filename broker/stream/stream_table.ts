@@ -6,7 +6,7 @@ import { StateOp } from '../../storage/state/state_store.js';
 import { TableRowCache } from '../../storage/state/table_row_cache.js';
 import { dedupKey, dedupRange, tableBatchRange, tableMetaKey } from '../../storage/state/keys.js';
 import { encodeDedupEntry, encodeTableMeta } from '../../storage/state/values.js';
-import { decodeAppendBatch, keyToBytes, rowKeys, selectRows, BatchLimits } from '../table/batch.js';
+import { BatchLimits, concatBatches, decodeAppendBatch, keyToBytes, rowKeys, selectRows, sliceBatch } from '../table/batch.js';
 import { AppendCommand } from './commands.js';
 import { TableDefinition, encodeDefinition } from './table_definition.js';
 
@@ -19,8 +19,22 @@ export interface AppendOutcome {
   ipc: Uint8Array | undefined;
 }
 
-// Apply decodes what the leader already validated; the limits only bound a corrupt entry.
-const APPLY_LIMITS: BatchLimits = { maxRows: 0x7fffffff, maxBytes: Number.MAX_SAFE_INTEGER };
+/** Rows in a range of offsets, as one Arrow IPC batch. */
+export interface RowRange {
+  /** Offset of the first row: the offset asked for, or the first retained one if that was purged. */
+  firstOffset: number;
+  rowCount: number;
+  /** undefined when rowCount is 0. */
+  ipc: Uint8Array | undefined;
+  /** The table's next offset when read. */
+  nextOffset: number;
+}
+
+/**
+ * Limits for decoding batches already in the log or the store: the leader validated them against
+ * the append limits, so these only bound a corrupt entry.
+ */
+export const STORED_BATCH_LIMITS: BatchLimits = { maxRows: 0x7fffffff, maxBytes: Number.MAX_SAFE_INTEGER };
 
 export class StreamTable {
   constructor(
@@ -51,7 +65,7 @@ export class StreamTable {
     let rowsWritten = c.rowCount;
     const newKeys: string[] = [];
     if (this.definition.keyIndexes.length > 0) {
-      const batch = decodeAppendBatch(this.definition.schema, c.ipc, APPLY_LIMITS);
+      const batch = decodeAppendBatch(this.definition.schema, c.ipc, STORED_BATCH_LIMITS);
       const keys = rowKeys(batch, [...this.definition.keyIndexes]);
       const kept: number[] = [];
       const inBatch = new Set<string>();
@@ -75,6 +89,24 @@ export class StreamTable {
       ops.push(this.metaOp(lsn));
     }
     return { firstOffset, rowsWritten, rowsDropped: c.rowCount - rowsWritten, ipc };
+  }
+
+  /** Up to `maxRows` rows from `fromOffset` (from the cache, or the store for older rows), as one batch. */
+  async readRows(fromOffset: number, maxRows: number): Promise<RowRange> {
+    const read = await this.rows.read(fromOffset, maxRows);
+    const first = Math.max(fromOffset, read.firstRetainedOffset);
+    const schema = this.definition.schema;
+    const parts: Uint8Array[] = [];
+    let count = 0;
+    for (const b of read.batches) {
+      const skip = Math.max(0, first + count - b.firstOffset);
+      const take = Math.min(b.rowCount - skip, maxRows - count);
+      if (take <= 0) continue;
+      parts.push(skip === 0 && take === b.rowCount ? b.ipcBytes : sliceBatch(decodeAppendBatch(schema, b.ipcBytes, STORED_BATCH_LIMITS), skip, take));
+      count += take;
+    }
+    const ipc = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : concatBatches(schema, parts);
+    return { firstOffset: first, rowCount: count, ipc, nextOffset: read.nextOffset };
   }
 
   /** The op that records this table's definition and next offset as of `lsn`. */
