@@ -144,6 +144,10 @@ export class MultiRaftHost {
     this.pendingWal.push({ kind: 'createGroup', group: id, confState, term });
   }
 
+  hasGroup(id: number): boolean {
+    return this.groups.has(id);
+  }
+
   groupIds(): number[] {
     return [...this.groups.keys()].sort((a, b) => a - b);
   }

@@ -100,12 +100,11 @@ export class DataNode {
     });
     const sessionStats: SessionStats = { requests: 0, errorsByCode: new Map(), malformedFrames: 0 };
     const sessions = new Map<ClientConnection, ClientSession>();
-    let server: NodeServer | undefined;
     const extraStat = () => ({
       clients: sessions.size, requests: sessionStats.requests, malformedFrames: sessionStats.malformedFrames,
       errorsByCode: Object.fromEntries(sessionStats.errorsByCode), peers: Object.fromEntries([...links.stats().perPeer].map(([id, s]) => [directory.siteText(id), s])),
     });
-    server = await NodeServer.listen({
+    const server = await NodeServer.listen({
       host: config.site.host, port: config.site.port, nodeId, clusterSecret: secret ?? '', peerIds,
       maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES, maxPeerFrameBytes: MAX_PEER_FRAME_BYTES,
       maxBackpressureBytes: MAX_BACKPRESSURE_BYTES, idleTimeoutSeconds: 0,

@@ -11,7 +11,7 @@ import { recoverNode } from '../host/wal_records.js';
 import { NotLeaderError, ProposalDroppedError } from '../raft/errors.js';
 import { RandomSource } from '../raft/random.js';
 import { Status } from '../raft/raw_node.js';
-import { EntryType, MessageType, NONE, Role } from '../raft/types.js';
+import { MessageType, NONE, Role } from '../raft/types.js';
 import { NodeCheckpointer } from '../../storage/checkpointer.js';
 import { GroupStateWriter } from '../../storage/state/group_state_writer.js';
 import { RocksStateStore } from '../../storage/state/rocks_state_store.js';
@@ -59,6 +59,9 @@ export interface StreamNodeListener {
   tableDropped?(group: number, table: string): void;
 }
 
+/** How often retention purges run; rows live at most retentionMinutes plus this. */
+const RETENTION_PURGE_INTERVAL_MS = 60_000;
+
 export class StreamNode {
   readonly listeners: StreamNodeListener[] = [];
   private readonly groups = new Map<number, StreamGroup>();
@@ -69,6 +72,7 @@ export class StreamNode {
   private processScheduled = false;
   private stopped = false;
   private snapshotsWithheld = 0;
+  private lastPurgeMs = 0;
 
   private constructor(
     private readonly o: StreamNodeOptions,
@@ -125,16 +129,16 @@ export class StreamNode {
       events: {
         roleChanged: (group, role, term, lead) => { for (const l of this.listeners) l.roleChanged?.(group, role, term, lead); },
         applied: (group, entry) => {
-          // Entries the state machine never sees (a new leader's empty entry, membership changes)
-          // still move the writer's LSN, so checkpoints can cover them.
-          const g = this.groups.get(group);
-          if (g && (entry.type !== EntryType.Normal || entry.data.byteLength === 0)) g.skipTo(entry.index);
-          this.pending.applied(group, entry.index, entry.term, undefined); // no-op when apply answered it
+          // Entries the state machine never saw (a new leader's empty entry, membership changes,
+          // anything a witness skips) still move the writer's LSN, so checkpoints can cover them;
+          // for the ones it applied, skipTo and pending.applied find nothing left to do.
+          this.groups.get(group)?.skipTo(entry.index);
+          this.pending.applied(group, entry.index, entry.term, undefined);
         },
       },
     }, recovered);
     for (const g of o.groups) {
-      if (this.host.groupIds().includes(g.id)) continue;
+      if (this.host.hasGroup(g.id)) continue;
       if (recovered.tombstones.has(g.id)) continue; // this node left that group; never rejoin by itself
       this.host.createGroup(g.id, { voters: g.members, learners: [], witnesses: [] });
     }
@@ -163,7 +167,7 @@ export class StreamNode {
   async propose(group: number, command: StreamCommand): Promise<ApplyResult> {
     if (this.stopped) throw new ServiceError('Unavailable', 'the node is stopping');
     const g = this.groups.get(group);
-    if (!g || !this.host.groupIds().includes(group)) throw new ServiceError('UnknownGroup', `raft group ${group} is not hosted on this node`);
+    if (!g || !this.host.hasGroup(group)) throw new ServiceError('UnknownGroup', `raft group ${group} is not hosted on this node`);
     if (g.writer.overLimit) throw new ServiceError('Busy', `raft group ${group}: ${g.writer.queuedBytes} bytes of state wait for the store (limit ${this.o.maxWriterQueueBytes}); retry shortly`);
     let lsn: number;
     try {
@@ -187,7 +191,7 @@ export class StreamNode {
   // ---- what the node knows --------------------------------------------------------------------
 
   hasGroup(group: number): boolean {
-    return this.groups.has(group) && this.host.groupIds().includes(group);
+    return this.groups.has(group) && this.host.hasGroup(group);
   }
 
   groupIds(): number[] {
@@ -251,9 +255,23 @@ export class StreamNode {
   private tick(): void {
     if (this.stopped) return;
     this.host.tick();
-    this.pending.expire(this.o.nowMs());
+    const now = this.o.nowMs();
+    this.pending.expire(now);
     for (const g of this.groups.values()) g.markWritten(g.writer.writtenLsn);
+    if (now - this.lastPurgeMs >= RETENTION_PURGE_INTERVAL_MS) {
+      this.lastPurgeMs = now;
+      this.purgeExpiredRows(now);
+    }
     this.kick();
+  }
+
+  /** retentionMinutes: each replica deletes its own rows older than that (purges are not replicated). */
+  private purgeExpiredRows(nowMs: number): void {
+    for (const [id, g] of this.groups) {
+      for (const t of g.tables.values()) {
+        t.rows.purgeExpired(nowMs).catch((err: unknown) => this.o.log(`raft group ${id}: purging old rows of ${t.name} failed: ${String(err)}`));
+      }
+    }
   }
 
   /** Runs a round on the next turn, so the messages and proposals of this turn share it. */
