@@ -4,10 +4,12 @@
 
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../server/net_helpers.js';
+
+export { freePort };
 
 const SHOAL = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'broker', 'cli', 'shoal.js');
 export const ADMIN_PASSWORD = 'test-admin-pw';
@@ -19,17 +21,6 @@ export interface NodeProcess {
   output: string;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export class TestCluster {
   readonly nodes: NodeProcess[] = [];

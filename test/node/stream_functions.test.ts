@@ -45,7 +45,7 @@ test('a regular persisted table: same append and subscribe calls, on one node, k
   assert.deepEqual(await c.append('local_ticks', rows(0, 30, ['A'])), { firstOffset: 0, rowsWritten: 30, rowsDropped: 0 });
   assert.deepEqual(await c.append('local_ticks', rows(25, 10, ['A'])), { firstOffset: 30, rowsWritten: 5, rowsDropped: 5 });
   const got: number[] = [];
-  const sub = await c.subscribeTable({ tableName: 'local_ticks', actionName: 'a1', offset: 3, handlerNeedMsgId: true, handler: (_r: unknown, id?: number) => void got.push(id!) } as never);
+  const sub = await c.subscribeTable({ tableName: 'local_ticks', actionName: 'a1', offset: 3, handlerNeedMsgId: true, handler: (_r: unknown, id?: number) => void got.push(id!) });
   await waitFor('rows from offset 3, most from the store (cacheLimit 10)', () => (got.length === 32 ? true : undefined));
   assert.deepEqual(got, Array.from({ length: 32 }, (_, i) => i + 3));
   assert.equal((await c.listTables()).find((t) => t.name === 'local_ticks')?.ha, false);
@@ -68,7 +68,7 @@ test('filters, persisted offsets with -2, removeTopicOffset, and drop refused wh
   const sub = await c.subscribeTable({
     tableName: 'quotes', actionName: 'only_b', offset: 0, filter: ['B'], handlerNeedMsgId: true, persistOffset: true,
     handler: (r: Record<string, unknown>, id?: number) => void seen.push({ id: r['id'] as bigint, sym: r['sym'] as string, offset: id! }),
-  } as never);
+  });
   assert.deepEqual(await c.append('quotes', rows(0, 1, ['A'])), { firstOffset: 0, rowsWritten: 1, rowsDropped: 0 }, 'rows no filter selects are still appended and acknowledged');
   await c.append('quotes', rows(1, 8, ['B', 'C', 'A']));
   await waitFor('the B rows', () => (seen.length === 3 ? true : undefined));
@@ -79,7 +79,7 @@ test('filters, persisted offsets with -2, removeTopicOffset, and drop refused wh
   await sub.unsubscribe();
   await c.append('quotes', rows(9, 3, ['B']));
   const resumed: number[] = [];
-  const sub2 = await c.subscribeTable({ tableName: 'quotes', actionName: 'only_b', offset: -2, handlerNeedMsgId: true, handler: (_r: unknown, id?: number) => void resumed.push(id!) } as never);
+  const sub2 = await c.subscribeTable({ tableName: 'quotes', actionName: 'only_b', offset: -2, handlerNeedMsgId: true, handler: (_r: unknown, id?: number) => void resumed.push(id!) });
   await waitFor('rows after the persisted offset', () => (resumed.length >= 4 ? true : undefined));
   assert.deepEqual(resumed, [8, 9, 10, 11], '-2 resumes after the last processed offset');
   await sub2.unsubscribe();
