@@ -5,7 +5,6 @@ import { CodedError } from '../../storage/state/errors.js';
 
 export type AuthErrorCode =
   | 'AUTH_FAILED' // wrong user name or password
-  | 'AUTH_REQUIRED' // a request that needs a logged-in user came before login
   | 'BAD_USER' // a user name or password that cannot be stored (empty, too long, bad characters, already taken)
   | 'USERS_FILE'; // the users file cannot be read, parsed or written
 
