@@ -16,6 +16,11 @@ const FILE_VERSION = 1;
 const FILE_MODE = 0o600;
 const USER_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const MAX_PASSWORD_CHARS = 1024;
+/**
+ * Longer login passwords fail unhashed: normalizing and hashing run on the event loop, and a client frame
+ * may hold megabytes. Room above MAX_PASSWORD_CHARS for the same password in a longer Unicode form (NFD).
+ */
+const MAX_LOGIN_PASSWORD_CHARS = 4 * MAX_PASSWORD_CHARS;
 /** A generated admin password: 18 random bytes, 24 characters of base64url. */
 const GENERATED_PASSWORD_BYTES = 18;
 
@@ -62,11 +67,15 @@ export class UserStore {
     });
   }
 
-  /** Resolves if the password is right; AUTH_FAILED (the same error) for an unknown user or a wrong password. */
+  /**
+   * Resolves if the password is right; AUTH_FAILED (the same error) for an unknown user or a wrong password.
+   * An overlong password (MAX_LOGIN_PASSWORD_CHARS) fails before any hashing, so a login costs one bounded scrypt.
+   */
   async authenticate(userId: string, password: string): Promise<void> {
+    if (password.length > MAX_LOGIN_PASSWORD_CHARS) throw authFailed();
     const user = this.users.get(userId);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.decoy()));
-    if (!ok || user === undefined) throw new AuthError('AUTH_FAILED', 'wrong user name or password; check both and log in again');
+    if (!ok || user === undefined) throw authFailed();
   }
 
   /** BAD_USER if the name is taken or malformed, or the password empty or too long. */
@@ -107,6 +116,10 @@ export class UserStore {
     this.decoyHash ??= hashPassword(randomBytes(16).toString('base64'));
     return this.decoyHash;
   }
+}
+
+function authFailed(): AuthError {
+  return new AuthError('AUTH_FAILED', 'wrong user name or password; check both and log in again');
 }
 
 function parseUsersFile(path: string, text: string): Users {

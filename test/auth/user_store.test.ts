@@ -40,7 +40,7 @@ describe('UserStore', () => {
     const store = await UserStore.open(freshPath());
     await store.createUser('alice', 's3cret', false);
     const messages: string[] = [];
-    for (const [user, password] of [['alice', 'wrong'], ['mallory', 's3cret'], ['alice', '']]) {
+    for (const [user, password] of [['alice', 'wrong'], ['mallory', 's3cret'], ['alice', ''], ['alice', 'x'.repeat(1 << 20)]]) {
       await assert.rejects(store.authenticate(user!, password!), (err: unknown) => {
         assert.ok(hasCode('AUTH_FAILED')(err));
         messages.push((err as Error).message);
