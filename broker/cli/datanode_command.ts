@@ -28,20 +28,19 @@ export async function runDataNode(flag: (name: string) => string | undefined): P
   };
   const cluster = await loadClusterConfig({ nodesFile, clusterConfig });
   for (const w of cluster.warnings) log(`warning: ${w.file}:${w.line}: ${w.message}`);
-  let node: DataNode | undefined;
   const fatal = (error: Error) => {
     log(`FATAL: ${error.message}; stopping so the node restarts from its log`);
     console.error(`shoal ${alias}: ${error.message}`);
     process.exit(1);
   };
-  node = await DataNode.start({ cluster, alias, home, log, announce: (line) => { console.log(line); log(line); }, onFatal: fatal });
+  const node = await DataNode.start({ cluster, alias, home, log, announce: (line) => { console.log(line); log(line); }, onFatal: fatal });
   console.log(`shoal ${alias} ready on ${node.config.site.host}:${node.config.site.port}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
-    node!.stop().then(() => { log('stopped'); process.exit(0); }, (e: unknown) => { log(`stop failed: ${String(e)}`); process.exit(1); });
+    node.stop().then(() => { log('stopped'); process.exit(0); }, (e: unknown) => { log(`stop failed: ${String(e)}`); process.exit(1); });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -72,6 +72,7 @@ export class StreamNode {
   private processScheduled = false;
   private stopped = false;
   private snapshotsWithheld = 0;
+  private readonly withheldFrom = new Set<string>(); // group/peer pairs already logged
   private lastPurgeMs = 0;
 
   private constructor(
@@ -243,7 +244,12 @@ export class StreamNode {
     const messages = batch.messages.filter(({ group, message }) => {
       if (message.type !== MessageType.Snap || (message.snapshot?.data.byteLength ?? 0) > 0) return true;
       this.snapshotsWithheld++;
-      this.o.log(`raft group ${group}: node ${batch.to} needs a snapshot of the state store, which cannot be streamed yet; it stays behind`);
+      // Raft retries every heartbeat: say it once per follower, count the rest.
+      const key = `${group}/${batch.to}`;
+      if (!this.withheldFrom.has(key)) {
+        this.withheldFrom.add(key);
+        this.o.log(`raft group ${group}: node ${batch.to} needs a snapshot of the state store, which cannot be streamed yet; it stays behind`);
+      }
       setImmediate(() => { if (this.hasGroup(group)) this.host.group(group).reportSnapshot(batch.to, false); });
       return false;
     });
