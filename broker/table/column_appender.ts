@@ -3,6 +3,7 @@
 
 import * as arrow from 'apache-arrow';
 import { arrowTypeOf, layoutOf, Layout } from './column_types.js';
+import { ByteSink } from './column_builder.js';
 import { ColumnView, isNull } from './column_view.js';
 import { ColumnSpec } from './schema.js';
 
@@ -13,8 +14,7 @@ export class ColumnAppender {
   private rows = 0;
   private readonly fixed: Uint8Array;
   private readonly offsets: Int32Array | undefined;
-  private data = new Uint8Array(0);
-  private dataUsed = 0;
+  private readonly data = new ByteSink();
 
   /** `capacity`: exactly the number of rows that will be appended. */
   constructor(private readonly spec: ColumnSpec, private readonly capacity: number) {
@@ -30,7 +30,7 @@ export class ColumnAppender {
     const out = this.rows++;
     if (isNull(v, i)) {
       this.nullCount++;
-      if (this.offsets !== undefined) this.offsets[out + 1] = this.dataUsed;
+      if (this.offsets !== undefined) this.offsets[out + 1] = this.data.used;
       return;
     }
     this.validity[out >> 3]! |= 1 << (out & 7);
@@ -44,11 +44,11 @@ export class ColumnAppender {
     } else {
       const start = v.offsets![e]!;
       const end = v.offsets![e + 1]!;
-      this.reserve(end - start);
-      const data = this.data;
-      for (let k = start, to = this.dataUsed; k < end; k++, to++) data[to] = v.bytes[k]!;
-      this.dataUsed += end - start;
-      this.offsets![out + 1] = this.dataUsed;
+      this.data.reserve(end - start);
+      const data = this.data.bytes;
+      for (let k = start, to = this.data.used; k < end; k++, to++) data[to] = v.bytes[k]!;
+      this.data.used += end - start;
+      this.offsets![out + 1] = this.data.used;
     }
   }
 
@@ -68,22 +68,13 @@ export class ColumnAppender {
       const offsets = v.offsets!;
       const start = offsets[e]!;
       const end = offsets[e + count]!;
-      this.reserve(end - start);
-      this.data.set(v.bytes.subarray(start, end), this.dataUsed);
-      const shift = this.dataUsed - start;
+      this.data.reserve(end - start);
+      this.data.bytes.set(v.bytes.subarray(start, end), this.data.used);
+      const shift = this.data.used - start;
       for (let k = 1; k <= count; k++) this.offsets![out + k] = offsets[e + k]! + shift;
-      this.dataUsed += end - start;
+      this.data.used += end - start;
     }
     this.rows += count;
-  }
-
-  private reserve(n: number): void {
-    if (this.dataUsed + n <= this.data.length) return;
-    let size = Math.max(256, this.data.length * 2);
-    while (size < this.dataUsed + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.data.subarray(0, this.dataUsed));
-    this.data = next;
   }
 
   finish(): arrow.Data {
@@ -92,7 +83,7 @@ export class ColumnAppender {
     const nullBitmap = this.nullCount > 0 ? this.validity : undefined;
     const common = { length: this.rows, nullCount: this.nullCount, nullBitmap };
     if (this.offsets !== undefined) {
-      return arrow.makeData({ type: type as arrow.Utf8, ...common, valueOffsets: this.offsets, data: this.data.slice(0, this.dataUsed) });
+      return arrow.makeData({ type: type as arrow.Utf8, ...common, valueOffsets: this.offsets, data: this.data.finish() });
     }
     return arrow.makeData({ type: type as arrow.Int32, ...common, data: this.fixed as unknown as Int32Array });
   }

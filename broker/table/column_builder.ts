@@ -98,18 +98,23 @@ function storedNumber(spec: ColumnSpec, v: unknown): number | bigint {
   }
 }
 
-/** A growable byte buffer for the data of a var column. */
-class ByteSink {
-  bytes = new Uint8Array(256);
+/** The data buffer of a var column while it is written: grows by doubling, allocates nothing until used. */
+export class ByteSink {
+  bytes = new Uint8Array(0);
   used = 0;
 
   reserve(n: number): void {
     if (this.used + n <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
+    let size = Math.max(256, this.bytes.length * 2);
     while (size < this.used + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.bytes.subarray(0, this.used));
     this.bytes = next;
+  }
+
+  /** A copy of the bytes written, exactly as long. */
+  finish(): Uint8Array {
+    return this.bytes.slice(0, this.used);
   }
 }
 
@@ -182,7 +187,7 @@ export function buildColumn(spec: ColumnSpec, values: ArrayLike<unknown>): arrow
   const type = arrowTypeOf(spec.type, spec.scale);
   const nullBitmap = nullCount > 0 ? validity : undefined;
   if (offsets !== undefined) {
-    return arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: sink.bytes.slice(0, sink.used) });
+    return arrow.makeData({ type: type as arrow.Utf8, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: sink.finish() });
   }
   return arrow.makeData({ type: type as arrow.Int32, length: n, nullCount, nullBitmap, data: fixed as unknown as Int32Array });
 }
