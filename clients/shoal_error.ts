@@ -11,7 +11,7 @@ export type ClientErrorCode =
   | 'Timeout' // no reply within requestTimeoutMs; the call may or may not have taken effect
   | 'ConnectionClosed' // the socket closed before the reply came; reconnect (connect()) and retry
   | 'ConnectFailed' // the WebSocket could not be opened
-  | 'TooManyPendingCalls' // over maxPendingCalls calls in flight on one connection; await some first
+  | 'TooManyPendingCalls' // over MAX_PENDING_CALLS (10000) calls in flight on one connection; await some first
   | 'BadReply'; // the node answered with a reply this client cannot use (a version mismatch or a bug)
 
 export class ShoalError extends CodedError<string> {

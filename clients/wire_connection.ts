@@ -13,7 +13,7 @@ export const CLIENT_PATH = '/client';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /** Calls in flight on one connection at most; the next one fails fast instead of queueing unbounded. */
-export const DEFAULT_MAX_PENDING_CALLS = 10_000;
+export const MAX_PENDING_CALLS = 10_000;
 /** How long close() waits for the closing handshake before it drops the socket. */
 const CLOSE_HANDSHAKE_MS = 1_000;
 
@@ -22,7 +22,6 @@ export interface WireConnectionOptions {
   port: number;
   requestTimeoutMs: number;
   maxFrameBytes: number;
-  maxPendingCalls?: number;
 }
 
 export interface CallReply<M extends Method> {
@@ -109,16 +108,11 @@ export class WireConnection {
     return this.closedReason === undefined;
   }
 
-  get pendingCalls(): number {
-    return this.pending.size;
-  }
-
   /** Sends a request and resolves with its reply; an ERROR reply rejects with the node's code. */
   call<M extends Method>(method: M, body: RequestOf<M>, arrow?: Uint8Array): Promise<CallReply<M>> {
     if (this.closedReason !== undefined) return Promise.reject(new ShoalError('ConnectionClosed', `${method}: ${this.closedReason}`));
-    const limit = this.o.maxPendingCalls ?? DEFAULT_MAX_PENDING_CALLS;
-    if (this.pending.size >= limit) {
-      return Promise.reject(new ShoalError('TooManyPendingCalls', `${method}: ${this.pending.size} calls are in flight on ${this.address} (limit ${limit}); await some before sending more`));
+    if (this.pending.size >= MAX_PENDING_CALLS) {
+      return Promise.reject(new ShoalError('TooManyPendingCalls', `${method}: ${this.pending.size} calls are in flight on ${this.address} (limit ${MAX_PENDING_CALLS}); await some before sending more`));
     }
     const requestId = this.nextRequestId++;
     let bytes: Uint8Array;
@@ -147,11 +141,6 @@ export class WireConnection {
       // A peer that never answers the closing handshake must not hold close() up.
       setTimeout(() => this.socket.terminate(), CLOSE_HANDSHAKE_MS).unref();
     });
-  }
-
-  /** Drops the socket at once, as a lost network would. */
-  terminate(): void {
-    this.socket.terminate();
   }
 
   /** Stops reading the socket (the node's pushes wait in the kernel and its send buffer); resume() undoes it. */

@@ -8,6 +8,7 @@ import { decodeAppendBatch, batchToRows } from '../../broker/table/batch.js';
 import { checkSchema } from '../../broker/table/schema.js';
 import { encodeReply, encodeRequest } from '../../broker/protocol/frames.js';
 import { ShoalClient, ShoalError, connect } from '../../clients/index.js';
+import { MAX_PENDING_CALLS } from '../../clients/wire_connection.js';
 import { FakeNode, TEST_SCHEMA, testRows } from './fake_node.js';
 import { waitFor } from '../server/net_helpers.js';
 
@@ -101,6 +102,16 @@ test('the socket closing rejects every pending call with ConnectionClosed, and l
     node.connections[0]!.socket.terminate();
     for (const p of pending) await rejectsWith(p, 'ConnectionClosed');
     await rejectsWith(client.listTables(), 'ConnectionClosed');
+  });
+});
+
+test('calls in flight are bounded: the one past MAX_PENDING_CALLS fails fast with TooManyPendingCalls', async () => {
+  await withNode(async (node, client) => {
+    node.handlers.set('listTables', () => 'no-reply');
+    const pending = Array.from({ length: MAX_PENDING_CALLS }, () => client.listTables().catch((err: unknown) => err));
+    await rejectsWith(client.listTables(), 'TooManyPendingCalls');
+    await client.close();
+    assert.ok((await Promise.all(pending)).every((err) => err instanceof ShoalError && err.code === 'ConnectionClosed'));
   });
 });
 
