@@ -178,7 +178,7 @@ function checkFields(c: CompiledSchema, fields: IpcField[], fieldOf: Int32Array)
 function decodeChecked(c: CompiledSchema, ipc: Uint8Array, limits: BatchLimits): DecodedBatch {
   const columns = c.schema.columns;
   const fieldOf = new Int32Array(columns.length).fill(-1); // column -> field index in the stream
-  const stream = readIpcStream(ipc, SHOAL_TYPE_METADATA_KEY, (fields) => checkFields(c, fields, fieldOf));
+  const stream = readIpcStream(ipc, (fields) => checkFields(c, fields, fieldOf));
   const rows = stream.length;
   checkRowCount(rows, limits);
 

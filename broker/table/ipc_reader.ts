@@ -11,12 +11,13 @@
 
 import { FlatBuffer, Table } from './flatbuffer_reader.js';
 import { TableError } from './errors.js';
+import { SHOAL_TYPE_METADATA_KEY } from './schema.js';
 
 export interface IpcField {
   name: string;
   /** The Arrow type as column_types.ts arrowSignatureOf spells it, e.g. 'Int(32,signed)', 'Timestamp(SECOND)'. */
   signature: string;
-  /** The field's `shoal.type` metadata, when it has one. */
+  /** The field's SHOAL_TYPE_METADATA_KEY (`shoal.type`) metadata, when it has one. */
   shoalType: string | undefined;
 }
 
@@ -44,7 +45,7 @@ function bad(message: string): TableError {
 }
 
 /** `checkFields` sees the schema before any batch is read, so a wrong column is reported as such, not as what follows it. */
-export function readIpcStream(bytes: Uint8Array, shoalTypeKey: string, checkFields: (fields: IpcField[]) => void): IpcRecordBatch {
+export function readIpcStream(bytes: Uint8Array, checkFields: (fields: IpcField[]) => void): IpcRecordBatch {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
   let fields: IpcField[] | undefined;
@@ -72,7 +73,7 @@ export function readIpcStream(bytes: Uint8Array, shoalTypeKey: string, checkFiel
     if (header === undefined) throw bad('a message without a header');
     if (fields === undefined) {
       if (headerType !== HEADER_SCHEMA) throw bad(`the first message is of type ${headerType}, not a schema`);
-      fields = readSchema(header, shoalTypeKey);
+      fields = readSchema(header);
       checkFields(fields);
     } else if (headerType === HEADER_RECORD_BATCH) {
       if (batch !== undefined) throw bad('more than one record batch in the stream');
@@ -88,7 +89,7 @@ export function readIpcStream(bytes: Uint8Array, shoalTypeKey: string, checkFiel
   return batch;
 }
 
-function readSchema(schema: Table, shoalTypeKey: string): IpcField[] {
+function readSchema(schema: Table): IpcField[] {
   if (schema.i16(0, 0) !== 0) throw bad('a big-endian schema (send little-endian data)');
   const list = schema.vector(1, 4, 'schema fields');
   const fields: IpcField[] = [];
@@ -103,7 +104,7 @@ function readSchema(schema: Table, shoalTypeKey: string): IpcField[] {
     const metadata = field.vector(6, 4, 'field metadata');
     for (let k = 0; k < metadata.count; k++) {
       const kv = field.tableAt(metadata.start, k, 'field metadata entry');
-      if (kv.string(0, 'metadata key') === shoalTypeKey) shoalType = kv.string(1, 'metadata value');
+      if (kv.string(0, 'metadata key') === SHOAL_TYPE_METADATA_KEY) shoalType = kv.string(1, 'metadata value');
     }
     fields.push({ name, signature, shoalType });
   }
