@@ -119,8 +119,9 @@ test('batchSize with msgAsTable: tables of up to batchSize rows, spanning pushes
   await withSubscriber(async ({ subscribe }) => {
     const sizes: number[] = [];
     const ids: number[] = [];
+    // A throttle of a minute never fires here: every call is a full batch, whatever the pushes' timing.
     const { conn, topic } = await subscribe({
-      msgAsTable: true, batchSize: 3, throttle: 0.02,
+      msgAsTable: true, batchSize: 3, throttle: 60,
       handler: (t: arrow.Table) => {
         sizes.push(t.numRows);
         ids.push(...(t.getChild('id')!.toArray() as Int32Array));
@@ -128,9 +129,10 @@ test('batchSize with msgAsTable: tables of up to batchSize rows, spanning pushes
     });
     conn.pushRange(topic, 0, 2);
     conn.pushRange(topic, 2, 2);
-    await waitFor('four rows handled', () => ids.length === 4);
-    assert.deepEqual(ids, [0, 1, 2, 3]);
-    assert.deepEqual(sizes, [3, 1]);
+    conn.pushRange(topic, 4, 2);
+    await waitFor('six rows handled', () => ids.length === 6);
+    assert.deepEqual(ids, [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(sizes, [3, 3]);
   });
 });
 
