@@ -35,7 +35,8 @@ export interface ReadPush {
   nextOffset: number;
 }
 
-const NO_LIMITS = { maxRows: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER };
+/** Rows the node sends are decoded whatever their count: the frame limit (maxFrameBytes) already bounds them. */
+export const RECEIVED_ROWS_LIMITS = { maxRows: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER };
 
 /**
  * Decodes a push against the table's schema. A push that contradicts itself (row counts, offsets
@@ -51,7 +52,7 @@ export function readRowsPush(
   if (arrow === undefined) throw badPush(body, 'it carries no Arrow rows');
   let batch: DecodedBatch;
   try {
-    batch = decodeAppendBatch(schema, arrow, NO_LIMITS);
+    batch = decodeAppendBatch(schema, arrow, RECEIVED_ROWS_LIMITS);
   } catch (err) {
     if (err instanceof TableError) throw badPush(body, `its rows do not match the table's schema: ${err.message}`, err);
     throw badPush(body, `its rows do not decode: ${messageOf(err)}`, err);

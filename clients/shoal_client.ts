@@ -10,6 +10,7 @@ import { TableError } from '../broker/table/errors.js';
 import { TableSchema, checkSchema, encodeSchema } from '../broker/table/schema.js';
 import { messageOf } from '../storage/state/errors.js';
 import { ConnectOptions, SchemaInput, StreamTableOptions, SubscribeOptions, Subscription } from './options.js';
+import { RECEIVED_ROWS_LIMITS } from './rows_push.js';
 import { ShoalError, errorFromTable } from './shoal_error.js';
 import { LiveSubscription, SYSTEM_CLOCK } from './subscription.js';
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, WireConnection, WireConnectionStats } from './wire_connection.js';
@@ -23,7 +24,6 @@ export const DEFAULT_RETENTION_MINUTES = 1440;
 export const DEFAULT_CACHE_LIMIT_ROWS = 100_000;
 /** Room left in a frame for the envelope around an append's Arrow bytes. */
 const FRAME_ENVELOPE_BYTES = 4096;
-const NO_LIMITS = { maxRows: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER };
 
 export type PersistenceMeta = ReplyOf<'getPersistenceMeta'>;
 export interface AppendResult { firstOffset: number; rowsWritten: number; rowsDropped: number }
@@ -144,7 +144,7 @@ export class ShoalClient {
     let schema = await this.schemaOf(tableName);
     for (let attempt = 0; ; attempt++) {
       try {
-        return { firstOffset, nextOffset, rows: batchToRows(decodeAppendBatch(schema, reply.arrow, NO_LIMITS)) };
+        return { firstOffset, nextOffset, rows: batchToRows(decodeAppendBatch(schema, reply.arrow, RECEIVED_ROWS_LIMITS)) };
       } catch (err) {
         const fresh = attempt === 0 && err instanceof TableError ? await this.refetchSchema(tableName, schema) : undefined;
         if (fresh === undefined) throw new ShoalError('BadReply', `readTable ${tableName}: the rows do not decode: ${messageOf(err)}`, { cause: err });
