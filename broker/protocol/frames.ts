@@ -18,7 +18,7 @@ import {
   isMethod,
   isPushKind,
 } from './methods.js';
-import { checkUnsigned, numberFromBigInt, numberFromLong } from './numbers.js';
+import { beyond2To53, checkUnsigned, isSafeBigInt, numberFromLong } from './numbers.js';
 import { wire } from './wire.js';
 
 export { ProtocolError } from './errors.js';
@@ -219,12 +219,20 @@ function readBody(frame: object, slot: BodySlot, kind: FrameKind, context: Proto
   return body;
 }
 
-/** Replaces, in place, every BigInt (a 64-bit field) in a toObject() result by an exact number. */
+/**
+ * Replaces, in place, every BigInt (a 64-bit field) in a toObject() result by an exact number. A rows push
+ * carries an offset per row, so arrays are walked by index and a field's path is spelt only in an error.
+ */
 function toPlainNumbers(value: Record<string, unknown> | unknown[], path: string, context: ProtocolErrorContext): void {
-  for (const key of Object.keys(value)) {
-    const child = (value as Record<string, unknown>)[key];
+  const keys = Array.isArray(value) ? undefined : Object.keys(value);
+  const count = keys === undefined ? (value as unknown[]).length : keys.length;
+  const target = value as Record<string | number, unknown>;
+  for (let i = 0; i < count; i++) {
+    const key = keys === undefined ? i : keys[i]!;
+    const child = target[key];
     if (typeof child === 'bigint') {
-      (value as Record<string, unknown>)[key] = numberFromBigInt(child, `${path}.${key}`, context);
+      if (!isSafeBigInt(child)) throw beyond2To53(`${path}.${key}`, child, context);
+      target[key] = Number(child);
     } else if (typeof child === 'object' && child !== null && !ArrayBuffer.isView(child)) {
       toPlainNumbers(child as Record<string, unknown>, `${path}.${key}`, context);
     }

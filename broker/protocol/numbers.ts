@@ -23,18 +23,18 @@ export function numberFromLong(value: number | LongLike, field: string, context?
   return checkedSafe(high * TWO_POW_32 + (value.low >>> 0), field, context);
 }
 
-/** A 64-bit field converted to a BigInt by protobufjs's toObject, as an exact JS number. */
-export function numberFromBigInt(value: bigint, field: string, context?: ProtocolErrorContext): number {
-  if (value > MAX_SAFE || value < MIN_SAFE) {
-    throw new ProtocolError('BAD_FIELD', `${field} is ${value}, beyond 2^53; Shoal keeps 64-bit fields below 2^53`, context);
-  }
-  return Number(value);
+/** Whether a 64-bit field that protobufjs's toObject converted to a BigInt is an exact JS number. */
+export function isSafeBigInt(value: bigint): boolean {
+  return value <= MAX_SAFE && value >= MIN_SAFE;
+}
+
+/** The BAD_FIELD error for a 64-bit field at or beyond 2^53 in magnitude. */
+export function beyond2To53(field: string, value: number | bigint, context?: ProtocolErrorContext): ProtocolError {
+  return new ProtocolError('BAD_FIELD', `${field} is ${value}, beyond 2^53; Shoal keeps 64-bit fields below 2^53`, context);
 }
 
 function checkedSafe(n: number, field: string, context?: ProtocolErrorContext): number {
-  if (!Number.isSafeInteger(n)) {
-    throw new ProtocolError('BAD_FIELD', `${field} is ${n}, beyond 2^53; Shoal keeps 64-bit fields below 2^53`, context);
-  }
+  if (!Number.isSafeInteger(n)) throw beyond2To53(field, n, context);
   return n;
 }
 
