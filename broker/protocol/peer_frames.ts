@@ -180,16 +180,17 @@ function fromWireSnapshot(s: WireSnapshot): Snapshot {
   if (!md) throw new ProtocolError('BAD_FIELD', 'a snapshot arrived without metadata');
   const cs = md.confState;
   const confState: ConfState = {
-    voters: copyIds(cs?.voters),
-    learners: copyIds(cs?.learners),
-    witnesses: copyIds(cs?.witnesses),
+    voters: ownIds(cs?.voters),
+    learners: ownIds(cs?.learners),
+    witnesses: ownIds(cs?.witnesses),
   };
-  if (cs?.removed && cs.removed.length > 0) confState.removed = copyIds(cs.removed);
+  if (cs?.removed && cs.removed.length > 0) confState.removed = ownIds(cs.removed);
   return { metadata: { index: u64(md.index ?? 0, 'snapshot index'), term: u64(md.term ?? 0, 'snapshot term'), confState }, data: nonEmpty(s.data) };
 }
 
-// An absent repeated field decodes to protobufjs's one shared frozen array; callers get their own.
-function copyIds(ids: number[] | null | undefined): number[] {
+// An absent repeated field decodes to protobufjs's one shared frozen array; callers get an array of their
+// own (a decoded one already is: it belongs to this decode alone).
+function ownIds(ids: number[] | null | undefined): number[] {
   return ids && ids.length > 0 ? ids : [];
 }
 
