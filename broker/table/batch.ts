@@ -38,10 +38,11 @@ function compile(input: TableSchema): CompiledSchema {
   if (hit !== undefined) return hit;
   const frozen = Object.isFrozen(input) && Object.isFrozen(input.columns);
   const schema = frozen ? input : checkSchema(input);
+  const arrowSchema = arrowSchemaOf(schema);
   const c: CompiledSchema = {
     schema,
-    arrow: arrowSchemaOf(schema),
-    signatures: schema.columns.map((col) => arrowSignatureOf(col.type, col.scale)),
+    arrow: arrowSchema,
+    signatures: arrowSchema.fields.map((f) => arrowSignatureOf(f.type)),
     indexByName: new Map(schema.columns.map((col, i) => [col.name, i])),
   };
   if (frozen) compiled.set(input, c);
@@ -64,25 +65,9 @@ function toIpc(c: CompiledSchema, children: arrow.Data[], rows: number): Uint8Ar
 
 // ---------------------------------------------------------------------------------------------- client
 
-/** The Arrow type of a client-side vector spelled like arrowSignatureOf, to know when its Data can be used as is. */
-function signatureOfArrowType(t: arrow.DataType): string | undefined {
-  const units = ['SECOND', 'MILLISECOND', 'MICROSECOND', 'NANOSECOND'];
-  if (arrow.DataType.isInt(t)) return `Int(${t.bitWidth},${t.isSigned ? 'signed' : 'unsigned'})`;
-  if (arrow.DataType.isFloat(t)) return `FloatingPoint(${['HALF', 'SINGLE', 'DOUBLE'][t.precision]})`;
-  if (arrow.DataType.isUtf8(t)) return 'Utf8';
-  if (arrow.DataType.isBinary(t)) return 'Binary';
-  if (arrow.DataType.isBool(t)) return 'Bool';
-  if (arrow.DataType.isDecimal(t)) return `Decimal(${t.precision},${t.scale},${t.bitWidth})`;
-  if (arrow.DataType.isDate(t)) return `Date(${t.unit === arrow.DateUnit.DAY ? 'DAY' : 'MILLISECOND'})`;
-  if (arrow.DataType.isTime(t)) return `Time(${units[t.unit]},${t.bitWidth})`;
-  if (arrow.DataType.isTimestamp(t)) return `Timestamp(${units[t.unit]}${t.timezone ? `,${t.timezone}` : ''})`;
-  if (arrow.DataType.isFixedSizeBinary(t)) return `FixedSizeBinary(${t.byteWidth})`;
-  return undefined;
-}
-
 /** An Arrow vector as one column: its Data when already of the column's Arrow type, else its values converted. */
 function columnFromVector(spec: ColumnSpec, signature: string, vector: arrow.Vector): arrow.Data {
-  if (signatureOfArrowType(vector.type) === signature) {
+  if (arrowSignatureOf(vector.type) === signature) {
     if (vector.data.length === 1) return vector.data[0]!;
     const appender = new ColumnAppender(spec, vector.length);
     for (const d of vector.data) appender.appendRange(viewOf(spec, d), 0, d.length);

@@ -62,32 +62,26 @@ export function arrowTypeOf(type: ShoalType, scale: number | undefined): arrow.D
   }
 }
 
+const TIME_UNITS = ['SECOND', 'MILLISECOND', 'MICROSECOND', 'NANOSECOND'];
+
 /**
- * The Arrow type of a column as ipc_reader.ts spells a decoded field type, so a field read off the wire
- * is compared with the column by one string (and the error message can show both).
+ * An Arrow type spelled the way ipc_reader.ts spells a decoded field's type ('Int(32,signed)',
+ * 'Timestamp(SECOND)', 'Decimal(9,4,32)'), so a field read off the wire or a client's vector is compared
+ * with a column (arrowSignatureOf(arrowTypeOf(...))) by one string, and an error message can show both.
+ * Types no Shoal column has are spelt as apache-arrow prints them, which matches no column.
  */
-export function arrowSignatureOf(type: ShoalType, scale: number | undefined): string {
-  switch (type) {
-    case 'BOOL': return 'Bool';
-    case 'CHAR': return 'Int(8,signed)';
-    case 'SHORT': return 'Int(16,signed)';
-    case 'INT': case 'MONTH': case 'MINUTE': return 'Int(32,signed)';
-    case 'LONG': return 'Int(64,signed)';
-    case 'FLOAT': return 'FloatingPoint(SINGLE)';
-    case 'DOUBLE': return 'FloatingPoint(DOUBLE)';
-    case 'STRING': case 'SYMBOL': return 'Utf8';
-    case 'DATE': return 'Date(DAY)';
-    case 'TIME': return 'Time(MILLISECOND,32)';
-    case 'SECOND': return 'Time(SECOND,32)';
-    case 'NANOTIME': return 'Time(NANOSECOND,64)';
-    case 'DATETIME': return 'Timestamp(SECOND)';
-    case 'TIMESTAMP': return 'Timestamp(MILLISECOND)';
-    case 'NANOTIMESTAMP': return 'Timestamp(NANOSECOND)';
-    case 'UUID': case 'IPADDR': case 'INT128': return 'FixedSizeBinary(16)';
-    case 'BLOB': return 'Binary';
-    case 'DECIMAL32': return `Decimal(${DECIMAL_PRECISION.DECIMAL32},${scale ?? 0},32)`;
-    case 'DECIMAL64': return `Decimal(${DECIMAL_PRECISION.DECIMAL64},${scale ?? 0},64)`;
-  }
+export function arrowSignatureOf(t: arrow.DataType): string {
+  if (arrow.DataType.isInt(t)) return `Int(${t.bitWidth},${t.isSigned ? 'signed' : 'unsigned'})`;
+  if (arrow.DataType.isFloat(t)) return `FloatingPoint(${['HALF', 'SINGLE', 'DOUBLE'][t.precision]})`;
+  if (arrow.DataType.isUtf8(t)) return 'Utf8';
+  if (arrow.DataType.isBinary(t)) return 'Binary';
+  if (arrow.DataType.isBool(t)) return 'Bool';
+  if (arrow.DataType.isDecimal(t)) return `Decimal(${t.precision},${t.scale},${t.bitWidth})`;
+  if (arrow.DataType.isDate(t)) return `Date(${t.unit === arrow.DateUnit.DAY ? 'DAY' : 'MILLISECOND'})`;
+  if (arrow.DataType.isTime(t)) return `Time(${TIME_UNITS[t.unit]},${t.bitWidth})`;
+  if (arrow.DataType.isTimestamp(t)) return `Timestamp(${TIME_UNITS[t.unit]}${t.timezone ? `,${t.timezone}` : ''})`;
+  if (arrow.DataType.isFixedSizeBinary(t)) return `FixedSizeBinary(${t.byteWidth})`;
+  return String(t);
 }
 
 /** BLOB cannot be a key column: a key is kept per row in the dedup index, so it must stay small. */
