@@ -103,6 +103,7 @@ export class DataNode {
     const extraStat = () => ({
       clients: sessions.size, requests: sessionStats.requests, malformedFrames: sessionStats.malformedFrames,
       errorsByCode: Object.fromEntries(sessionStats.errorsByCode), peers: Object.fromEntries([...links.stats().perPeer].map(([id, s]) => [directory.siteText(id), s])),
+      server: server.stats(), // called only once a client is connected, so the server exists by then
     });
     const server = await NodeServer.listen({
       host: config.site.host, port: config.site.port, nodeId, clusterSecret: secret ?? '', peerIds,

@@ -87,6 +87,7 @@ test('filters, persisted offsets with -2, removeTopicOffset, and drop refused wh
   assert.equal(await c.getTopicProcessedOffset(sub.topic), -1);
   const stat = await c.getStreamingStat();
   assert.ok(Array.isArray(stat['groups']), JSON.stringify(stat));
+  assert.equal(typeof (stat['server'] as Record<string, unknown> | undefined)?.['clientFramesReceived'], 'number', 'the socket layer\'s counters are in the stats too');
   await c.dropStreamTable('quotes');
   await assert.rejects(c.append('quotes', rows(0, 1, ['A'])), (e: ShoalError) => e.code === 'UnknownTable');
   assert.deepEqual(await c.getStreamingRaftGroups(), [{ id: 2, sites: cluster.nodes.map((n) => `127.0.0.1:${n.port}:${n.alias}`) }]);
