@@ -2,27 +2,10 @@
 // error codes (docs/protocol.md); the message says what happened and what to do.
 
 import { CodedError } from '../../storage/state/errors.js';
+import { WireErrorCode, notLeaderText } from '../protocol/error_codes.js';
 
-export type ServiceErrorCode =
-  | 'NotLeader' // this node does not lead the group: the message names the leader as <NotLeader>host:port:alias
-  | 'AuthRequired'
-  | 'AuthFailed'
-  | 'BadRequest'
-  | 'UnknownMethod'
-  | 'UnknownTable'
-  | 'TableExists'
-  | 'UnknownGroup'
-  | 'NotMember'
-  | 'SchemaMismatch'
-  | 'BatchTooLarge'
-  | 'SubscriptionsExist'
-  | 'SubscriptionExists'
-  | 'UnknownTopic'
-  | 'LeaderChanged' // a proposal was overwritten by a new leader: not applied, safe to retry
-  | 'Timeout' // no outcome known
-  | 'Busy' // over a queue limit: retry later
-  | 'Unavailable' // the node is stopping or failed
-  | 'Internal';
+/** Every code a call can end with is a wire code (broker/protocol/error_codes.ts, docs/protocol.md). */
+export type ServiceErrorCode = WireErrorCode;
 
 export class ServiceError extends CodedError<ServiceErrorCode> {
   override readonly name = 'ServiceError';
@@ -36,6 +19,5 @@ export class ServiceError extends CodedError<ServiceErrorCode> {
 
 /** The NotLeader error whose text is exactly `<NotLeader>host:port:alias` (or `<NotLeader>` when unknown). */
 export function notLeader(leaderSite: string | undefined): ServiceError {
-  const e = new ServiceError('NotLeader', `<NotLeader>${leaderSite ?? ''}`);
-  return e;
+  return new ServiceError('NotLeader', notLeaderText(leaderSite));
 }

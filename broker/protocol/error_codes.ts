@@ -21,6 +21,10 @@ export const WIRE_ERROR_CODES = [
   'BatchTooLarge', // the append exceeds the node's batch limit; split it
   'SubscriptionExists', // the table/action pair is already subscribed on this connection
   'SubscriptionsExist', // dropStreamTable on a table that still has subscribers
+  'LeaderChanged', // a new leader overwrote the write before it committed: not applied, safe to retry
+  'Timeout', // no outcome within the node's deadline: the write may or may not be applied
+  'Busy', // a queue of the node is over its limit: retry shortly
+  'Unavailable', // the node is stopping or failed: use another member
   'Internal', // a bug or an I/O failure on the node; the text says what
 ] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
