@@ -8,6 +8,7 @@ import { SeededRandom } from '../../broker/raft/random.js';
 import { METHODS, Method, ProtocolError, RequestOf, decodeFrame, encodeRequest } from '../../broker/protocol/frames.js';
 import { wire } from '../../broker/protocol/wire.js';
 import { SHOAL_TYPES } from '../../broker/table/column_types.js';
+import { mutate, randomBytes } from '../fuzz_bytes.js';
 
 export type FuzzKind =
   | 'randomBytes' // 0..96 bytes of noise
@@ -180,23 +181,6 @@ export function expectationOf(message: Uint8Array | string): Expected {
   }
 }
 
-/** One corrupted copy: bit flips, byte overwrites, cuts, inserted noise, repeated runs, varint edge bytes. */
-export function mutate(r: SeededRandom, valid: Uint8Array): Uint8Array {
-  let bytes = [...valid];
-  const edits = 1 + r.intBelow(4);
-  for (let e = 0; e < edits; e++) {
-    const at = r.intBelow(bytes.length + 1);
-    switch (r.intBelow(6)) {
-      case 0: if (bytes.length) bytes[at % bytes.length]! ^= 1 << r.intBelow(8); break;
-      case 1: if (bytes.length) bytes[at % bytes.length] = r.intBelow(256); break;
-      case 2: bytes = bytes.slice(0, at); break; // truncated
-      case 3: bytes.splice(at, 0, ...Array.from({ length: 1 + r.intBelow(8) }, () => r.intBelow(256))); break; // extended
-      case 4: { const from = r.intBelow(bytes.length + 1); bytes.splice(at, 0, ...bytes.slice(from, from + 1 + r.intBelow(16))); break; }
-      default: if (bytes.length) bytes[at % bytes.length] = [0x00, 0x7f, 0x80, 0xff][r.intBelow(4)]!; break;
-    }
-  }
-  return Uint8Array.from(bytes);
-}
 
 /**
  * One byte of the batch's tail replaced: mostly column values, so the batch often stays valid and the
@@ -210,9 +194,6 @@ function overwriteOneValueByte(r: SeededRandom, valid: Uint8Array): Uint8Array {
   return out;
 }
 
-export function randomBytes(r: SeededRandom, maxLength: number): Uint8Array {
-  return Uint8Array.from({ length: r.intBelow(maxLength + 1) }, () => r.intBelow(256));
-}
 
 function randomText(r: SeededRandom, maxLength: number): string {
   const alphabet = 'abcXYZ_09 -/.:$\u00e4\u4e2d\u{1f600}\u0000';

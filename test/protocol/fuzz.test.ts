@@ -10,6 +10,7 @@ import { ProtocolError, ProtocolErrorCode } from '../../broker/protocol/errors.j
 import { METHODS, PUSH_KINDS, decodeFrame, encodeError, encodePush, encodeReply, encodeRequest } from '../../broker/protocol/frames.js';
 import { decodePeerBatch, encodePeerBatch } from '../../broker/protocol/peer_frames.js';
 import { SAMPLE_PUSHES, SAMPLE_REPLIES, SAMPLE_REQUESTS, fakeArrow, plain } from './samples.js';
+import { mutate, randomBytes } from '../fuzz_bytes.js';
 
 const CASES_PER_SEED = 3000;
 
@@ -42,33 +43,13 @@ function peerCorpus(): Uint8Array[] {
   return [encodePeerBatch(b), encodePeerBatch(emptyBatch(3, 4))].map(plain);
 }
 
-/** One corrupted copy of a valid frame: bit flips, byte overwrites, cuts, inserts, spliced runs. */
-function mutate(r: SeededRandom, valid: Uint8Array): Uint8Array {
-  let bytes = [...valid];
-  const edits = 1 + r.intBelow(4);
-  for (let e = 0; e < edits; e++) {
-    const at = r.intBelow(bytes.length + 1);
-    switch (r.intBelow(6)) {
-      case 0: if (bytes.length) bytes[at % bytes.length]! ^= 1 << r.intBelow(8); break;
-      case 1: if (bytes.length) bytes[at % bytes.length] = r.intBelow(256); break;
-      case 2: bytes = bytes.slice(0, at); break;
-      case 3: bytes.splice(at, 0, ...Array.from({ length: 1 + r.intBelow(8) }, () => r.intBelow(256))); break;
-      case 4: { const from = r.intBelow(bytes.length + 1); bytes.splice(at, 0, ...bytes.slice(from, from + 1 + r.intBelow(16))); break; }
-      default: if (bytes.length) bytes[at % bytes.length] = [0x00, 0x7f, 0x80, 0xff][r.intBelow(4)]!; break; // varint edges
-    }
-  }
-  return Uint8Array.from(bytes);
-}
 
-function randomBytes(r: SeededRandom): Uint8Array {
-  return Uint8Array.from({ length: r.intBelow(64) }, () => r.intBelow(256));
-}
 
 function fuzz(name: string, seed: number, corpus: Uint8Array[], decode: (b: Uint8Array) => unknown): Map<string, number> {
   const r = new SeededRandom(seed);
   const outcomes = new Map<string, number>();
   for (let i = 0; i < CASES_PER_SEED; i++) {
-    const input = r.chance(0.25) ? randomBytes(r) : mutate(r, corpus[r.intBelow(corpus.length)]!);
+    const input = r.chance(0.25) ? randomBytes(r, 63) : mutate(r, corpus[r.intBelow(corpus.length)]!);
     let outcome = 'decoded';
     try {
       decode(input);
