@@ -1,10 +1,10 @@
 // A quick timing of the server's hot path (not a test): decodeAppendBatch and rowKeys on 10,000 rows of
 // 11 columns (an 8-char id, a 4-char symbol, a timestamp, 4 doubles, 4 ints). The number in
-// docs/types.md comes from here. Run: npx tsc -p tsconfig.json && node dist/test/table/bench.js
+// docs/types.md comes from here. Run: npx tsc -p tsconfig.json && node dist/perf/table_bench.js
 
 import * as arrow from 'apache-arrow';
-import { decodeAppendBatch, encodeAppendBatch, rowKeys, selectRows } from '../../broker/table/batch.js';
-import { checkSchema } from '../../broker/table/schema.js';
+import { decodeAppendBatch, encodeAppendBatch, rowKeys, selectRows } from '../broker/table/batch.js';
+import { checkSchema } from '../broker/table/schema.js';
 
 const ROWS = 10_000;
 const schema = checkSchema({

@@ -1,13 +1,13 @@
 // Codec benchmark (not a test): encode+decode of an append frame with 1 MiB of Arrow bytes, and of a
-// peer batch with one App message of 64 entries of 1 KiB. Run: node dist/test/protocol/codec_bench.js
+// peer batch with one App message of 64 entries of 1 KiB. Run: node dist/perf/codec_bench.js
 // The numbers go to docs/protocol.md by hand.
 
 import { performance } from 'node:perf_hooks';
-import { emptyBatch } from '../../broker/host/peer_batch.js';
-import { EntryType, MessageType, message } from '../../broker/raft/types.js';
-import { decodeFrame, encodeRequest } from '../../broker/protocol/frames.js';
-import { decodePeerBatch, encodePeerBatch } from '../../broker/protocol/peer_frames.js';
-import { fakeArrow } from './samples.js';
+import { emptyBatch } from '../broker/host/peer_batch.js';
+import { EntryType, MessageType, message } from '../broker/raft/types.js';
+import { decodeFrame, encodeRequest } from '../broker/protocol/frames.js';
+import { decodePeerBatch, encodePeerBatch } from '../broker/protocol/peer_frames.js';
+import { fakeArrow } from '../test/protocol/samples.js';
 
 function measure(name: string, bytesPerOp: number, op: () => void): void {
   for (let i = 0; i < 200; i++) op(); // warm up the JIT
