@@ -8,8 +8,8 @@ import { DecodedFrame, PushFrame, ProtocolError, decodeFrame, encodeRequest } fr
 import { Method, ReplyOf, RequestOf } from '../broker/protocol/methods.js';
 import { messageOf } from '../storage/state/errors.js';
 import { ShoalError, errorFromWire } from './shoal_error.js';
+import { CLIENT_PATH } from '../broker/protocol/methods.js';
 
-export const CLIENT_PATH = '/client';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /** Calls in flight on one connection at most; the next one fails fast instead of queueing unbounded. */

@@ -4,6 +4,9 @@
 // test/protocol/frames.test.ts round-trips a fully populated body of every kind, so a field added to
 // the .proto but not here (or misspelt here) fails there.
 
+/** The WebSocket path clients connect to on every node (peers use /peer). */
+export const CLIENT_PATH = '/client';
+
 export const METHODS = [
   'login',
   'haStreamTable',

@@ -11,6 +11,7 @@ import { guardedCall } from './guarded_call.js';
 import { registerHttpRoutes } from './http_routes.js';
 import { PeerAcceptor } from './peer_acceptor.js';
 import { DEFAULT_PEER_HANDSHAKE_TIMEOUT_MS, PEER_PATH } from './peer_handshake.js';
+import { CLIENT_PATH } from '../protocol/methods.js';
 import { type NodeServerStats, emptyNodeServerStats } from './server_stats.js';
 import { isOversizedClose } from './uws_close.js';
 
@@ -57,7 +58,6 @@ export interface HttpReply {
 
 export type HttpRoute = (req: HttpRequestInfo) => HttpReply | Promise<HttpReply>;
 
-export const CLIENT_PATH = '/client';
 
 export interface NodeServerOptions {
   host: string;
