@@ -95,7 +95,7 @@ export class StreamService {
       kind: CommandKind.Append, table: r.tableName, rowCount: batch.numRows, appendedAtMs: this.o.nowMs(), ipc: arrow,
     }));
     const a = result.append!;
-    return { body: { firstOffset: a.firstOffset, rowsWritten: a.rowsWritten, rowsDropped: a.rowsDropped } };
+    return { body: { firstOffset: a.firstOffset, rowsWritten: a.rowsWritten, rowsDropped: a.rowsDropped, repeated: false } };
   }
 
   // ---- subscriptions --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ export const WIRE_ERROR_CODES = [
   'SubscriptionsExist', // dropStreamTable on a table that still has subscribers
   'LeaderChanged', // a new leader overwrote the write before it committed: not applied, safe to retry
   'Timeout', // no outcome within the node's deadline: the write may or may not be applied
+  'SequenceTooOld', // an append's producer sequence is below the table's window for that producer: not applied
   'Busy', // a queue of the node is over its limit: retry shortly
   'Unavailable', // the node is stopping or failed: use another member
   'Internal', // a bug or an I/O failure on the node; the text says what

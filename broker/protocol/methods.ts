@@ -114,7 +114,7 @@ export interface Replies {
   haStreamTable: { tableName: string; raftGroup: number };
   streamTable: { tableName: string };
   setStreamTableFilterColumn: Empty;
-  append: { firstOffset: number; rowsWritten: number; rowsDropped: number };
+  append: { firstOffset: number; rowsWritten: number; rowsDropped: number; repeated: boolean };
   subscribeTable: { topic: string; startOffset: number; sites: string[]; leader: string };
   ackOffset: Empty;
   unsubscribeTable: Empty;

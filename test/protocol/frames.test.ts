@@ -152,7 +152,7 @@ test('our encoder writes the bytes another client would write (field numbers are
   const expected = [...fieldVarint(1, 7), ...fieldVarint(2, 1), ...fieldString(3, 'login'), ...fieldBytes(21, [...fieldString(1, 'u'), ...fieldString(2, 'p')])];
   assert.deepStrictEqual([...encodeRequest(7, 'login', { userId: 'u', password: 'p' })], expected);
   const reply = [...fieldVarint(1, 7), ...fieldVarint(2, 2), ...fieldString(3, 'append'), ...fieldVarint(6, 300), ...fieldBytes(30, [...fieldVarint(1, 10), ...fieldVarint(2, 5)])];
-  assert.deepStrictEqual([...encodeReply(7, 'append', { firstOffset: 10, rowsWritten: 5, rowsDropped: 0 }, 300)], reply);
+  assert.deepStrictEqual([...encodeReply(7, 'append', { firstOffset: 10, rowsWritten: 5, rowsDropped: 0, repeated: false }, 300)], reply);
 });
 
 test('error frames round-trip, for any method name', () => {

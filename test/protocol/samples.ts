@@ -51,7 +51,7 @@ export const SAMPLE_REPLIES: { [M in Method]: ReplyOf<M> } = {
   haStreamTable: { tableName: 'trades', raftGroup: 2 },
   streamTable: { tableName: 'quotes' },
   setStreamTableFilterColumn: {},
-  append: { firstOffset: BIG, rowsWritten: 1000, rowsDropped: 3 },
+  append: { firstOffset: BIG, rowsWritten: 1000, rowsDropped: 3, repeated: true },
   subscribeTable: {
     topic: 'localhost:8902:dn1/trades/risk',
     startOffset: -1,
@@ -114,7 +114,7 @@ export const DEFAULT_REPLIES: { [M in Method]: ReplyOf<M> } = {
   haStreamTable: { tableName: '', raftGroup: 0 },
   streamTable: { tableName: '' },
   setStreamTableFilterColumn: {},
-  append: { firstOffset: 0, rowsWritten: 0, rowsDropped: 0 },
+  append: { firstOffset: 0, rowsWritten: 0, rowsDropped: 0, repeated: false },
   subscribeTable: { topic: '', startOffset: 0, sites: [], leader: '' },
   ackOffset: {},
   unsubscribeTable: {},

@@ -3830,6 +3830,7 @@ export const shoal = $root.shoal = (() => {
             AppendReply.prototype.firstOffset = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
             AppendReply.prototype.rowsWritten = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
             AppendReply.prototype.rowsDropped = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+            AppendReply.prototype.repeated = false;
 
             AppendReply.create = function(properties) {
                 return new AppendReply(properties);
@@ -3848,6 +3849,8 @@ export const shoal = $root.shoal = (() => {
                     writer.uint32(16).uint64(message.rowsWritten);
                 if (message.rowsDropped != null && $Object.hasOwnProperty.call(message, "rowsDropped") && (typeof message.rowsDropped === "object" ? message.rowsDropped.low || message.rowsDropped.high : message.rowsDropped !== 0))
                     writer.uint32(24).uint64(message.rowsDropped);
+                if (message.repeated != null && $Object.hasOwnProperty.call(message, "repeated") && message.repeated !== false)
+                    writer.uint32(32).bool(message.repeated);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3908,6 +3911,15 @@ export const shoal = $root.shoal = (() => {
                                 delete message.rowsDropped;
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.repeated = value;
+                            else
+                                delete message.repeated;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -3941,6 +3953,9 @@ export const shoal = $root.shoal = (() => {
                 if (message.rowsDropped != null && $Object.hasOwnProperty.call(message, "rowsDropped"))
                     if (!$util.isInteger(message.rowsDropped) && !(message.rowsDropped && $util.isInteger(message.rowsDropped.low) && $util.isInteger(message.rowsDropped.high)))
                         return "rowsDropped: integer|Long expected";
+                if (message.repeated != null && $Object.hasOwnProperty.call(message, "repeated"))
+                    if (typeof message.repeated !== "boolean")
+                        return "repeated: boolean expected";
                 return null;
             };
 
@@ -3984,6 +3999,9 @@ export const shoal = $root.shoal = (() => {
                             message.rowsDropped = object.rowsDropped;
                         else if (typeof object.rowsDropped === "object")
                             message.rowsDropped = new $util.LongBits(object.rowsDropped.low >>> 0, object.rowsDropped.high >>> 0).toNumber(true);
+                if (object.repeated != null)
+                    if (object.repeated)
+                        message.repeated = $Boolean(object.repeated);
                 return message;
             };
 
@@ -4011,6 +4029,7 @@ export const shoal = $root.shoal = (() => {
                         object.rowsDropped = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.rowsDropped = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.repeated = false;
                 }
                 if (message.firstOffset != null && $Object.hasOwnProperty.call(message, "firstOffset"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -4033,6 +4052,8 @@ export const shoal = $root.shoal = (() => {
                         object.rowsDropped = options.longs === $String ? $String(message.rowsDropped) : message.rowsDropped;
                     else
                         object.rowsDropped = options.longs === $String ? $util.Long.prototype.toString.call(message.rowsDropped) : options.longs === $Number ? new $util.LongBits(message.rowsDropped.low >>> 0, message.rowsDropped.high >>> 0).toNumber(true) : message.rowsDropped;
+                if (message.repeated != null && $Object.hasOwnProperty.call(message, "repeated"))
+                    object.repeated = message.repeated;
                 return object;
             };
 

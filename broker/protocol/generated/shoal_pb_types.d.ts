@@ -562,6 +562,7 @@ export namespace shoal {
             firstOffset: (number|Long);
             rowsWritten: (number|Long);
             rowsDropped: (number|Long);
+            repeated: boolean;
             static create(properties: shoal.v1.AppendReply.$Shape): shoal.v1.AppendReply & shoal.v1.AppendReply.$Shape;
             static create(properties?: shoal.v1.AppendReply.$Properties): shoal.v1.AppendReply;
             static encode(message: shoal.v1.AppendReply.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -577,6 +578,7 @@ export namespace shoal {
                 firstOffset?: (number|Long|null);
                 rowsWritten?: (number|Long|null);
                 rowsDropped?: (number|Long|null);
+                repeated?: (boolean|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = shoal.v1.AppendReply.$Properties;
