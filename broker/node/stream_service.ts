@@ -7,8 +7,8 @@ import { ColumnSpec, TableSchema, checkKeyColumns, checkSchema, encodeSchema, ty
 import { BatchLimits, decodeAppendBatch } from '../table/batch.js';
 import { TableError } from '../table/errors.js';
 import { Column, FilterValue, Replies, Requests } from '../protocol/methods.js';
-import { CommandKind, StreamCommand } from '../stream/commands.js';
-import { ApplyResult } from '../stream/stream_group.js';
+import { AppendCommand, CommandKind, MAX_PRODUCER_ID_BYTES, ProducerStamp, StreamCommand } from '../stream/commands.js';
+import { ApplyResult, sequenceTooOld } from '../stream/stream_group.js';
 import { StreamTable } from '../stream/stream_table.js';
 import { LOCAL_GROUP, NodeDirectory } from './node_directory.js';
 import { ServiceError, notLeader } from './service_error.js';
@@ -90,12 +90,19 @@ export class StreamService {
     const { group, table } = this.table(r.tableName);
     this.requireLeader(group);
     if (!arrow || arrow.byteLength === 0) throw new ServiceError('BadRequest', 'append carries no rows: put an Arrow IPC record batch in the frame');
+    const producer = producerStampOf(r);
+    if (producer !== undefined) {
+      // Already applied here: answer from the committed state without growing the log. A repeat
+      // that is committed but not yet applied is proposed again; apply then answers it the same way.
+      const verdict = table.producers.verdict(producer.id, producer.sequence);
+      if (verdict.kind === 'repeat') return { body: { ...outcomeBody(verdict.outcome), repeated: true } };
+      if (verdict.kind === 'tooOld') check(sequenceTooOld(r.tableName, producer.id, producer.sequence, verdict.highest));
+    }
     const batch = guard(() => decodeAppendBatch(table.definition.schema, arrow, this.o.appendLimits));
-    const result = check(await this.proposeAsLeader(group, {
-      kind: CommandKind.Append, table: r.tableName, rowCount: batch.numRows, appendedAtMs: this.o.nowMs(), ipc: arrow,
-    }));
-    const a = result.append!;
-    return { body: { firstOffset: a.firstOffset, rowsWritten: a.rowsWritten, rowsDropped: a.rowsDropped, repeated: false } };
+    const command: AppendCommand = { kind: CommandKind.Append, table: r.tableName, rowCount: batch.numRows, appendedAtMs: this.o.nowMs(), ipc: arrow };
+    if (producer !== undefined) command.producer = producer;
+    const a = check(await this.proposeAsLeader(group, command)).append!;
+    return { body: { ...outcomeBody(a), repeated: a.repeated } };
   }
 
   // ---- subscriptions --------------------------------------------------------------------------
@@ -279,6 +286,23 @@ function guard<T>(f: () => T): T {
 }
 
 /** An applied command that changed nothing becomes the client's error. */
+/** The append's exactly-once stamp, checked; undefined when it has none. */
+function producerStampOf(r: Requests['append']): ProducerStamp | undefined {
+  const id = r.producerId ?? '';
+  if (id === '') {
+    if (r.sequence !== undefined && r.sequence !== 0) throw new ServiceError('BadRequest', 'append has a sequence but no producer_id: send both, or neither');
+    return undefined;
+  }
+  if (Buffer.byteLength(id) > MAX_PRODUCER_ID_BYTES) throw new ServiceError('BadRequest', `producer_id is ${Buffer.byteLength(id)} bytes; at most ${MAX_PRODUCER_ID_BYTES}`);
+  const sequence = r.sequence ?? 0;
+  if (!Number.isSafeInteger(sequence) || sequence < 1) throw new ServiceError('BadRequest', `append with producer_id ${id} needs a sequence >= 1 (below 2^53), got ${r.sequence ?? 'none'}`);
+  return { id, sequence };
+}
+
+function outcomeBody(o: { firstOffset: number; rowsWritten: number; rowsDropped: number }): { firstOffset: number; rowsWritten: number; rowsDropped: number } {
+  return { firstOffset: o.firstOffset, rowsWritten: o.rowsWritten, rowsDropped: o.rowsDropped };
+}
+
 function check(result: ApplyResult): Extract<ApplyResult, { ok: true }> {
   if (result.ok) return result;
   const code = result.code === 'BadColumn' || result.code === 'BadCommand' ? 'BadRequest' : result.code;

@@ -4,7 +4,8 @@
 // restarted node needs no re-creation.
 //
 // Layout: version u8 | kind u8 | body. An append's body is binary (the hot path); every other
-// command's body is JSON text, since they are rare and small.
+// command's body is JSON text, since they are rare and small. An append that names its producer
+// (exactly-once) is kind ProducerAppend, so logs written before it still decode.
 
 import { CodedError } from '../../storage/state/errors.js';
 
@@ -17,7 +18,18 @@ export enum CommandKind {
   PersistOffset = 4,
   RemoveOffset = 5,
   DropTable = 6,
+  ProducerAppend = 7,
 }
+
+/** Who sent an append, for exactly-once: the same (id, sequence) is applied at most once per table. */
+export interface ProducerStamp {
+  /** 1..MAX_PRODUCER_ID_BYTES bytes of UTF-8. */
+  id: string;
+  /** >= 1, below 2^53. */
+  sequence: number;
+}
+
+export const MAX_PRODUCER_ID_BYTES = 64;
 
 export interface CreateTableCommand {
   kind: CommandKind.CreateTable;
@@ -39,6 +51,8 @@ export interface AppendCommand {
   appendedAtMs: number;
   /** Arrow IPC stream bytes of one record batch, as the client sent them. */
   ipc: Uint8Array;
+  /** Set when the client asked for exactly-once (encoded as kind ProducerAppend). */
+  producer?: ProducerStamp;
 }
 
 export interface SetFilterColumnCommand { kind: CommandKind.SetFilterColumn; table: string; column: string }
@@ -61,6 +75,7 @@ export class CommandDecodeError extends CodedError<'BAD_COMMAND'> {
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const APPEND_HEADER_BYTES = 2 + 2 + 4 + 8; // version, kind, name length u16, rows u32, appendedAtMs f64
+const PRODUCER_HEADER_BYTES = 8 + 1; // sequence u64, producer id length u8 (ProducerAppend only)
 
 export function encodeCommand(c: StreamCommand): Uint8Array {
   if (c.kind === CommandKind.Append) return encodeAppend(c);
@@ -78,15 +93,26 @@ export function encodeCommand(c: StreamCommand): Uint8Array {
 
 function encodeAppend(c: AppendCommand): Uint8Array {
   const name = utf8.encode(c.table);
-  const out = new Uint8Array(APPEND_HEADER_BYTES + name.byteLength + c.ipc.byteLength);
+  const producer = c.producer === undefined ? undefined : utf8.encode(c.producer.id);
+  const producerBytes = producer === undefined ? 0 : PRODUCER_HEADER_BYTES + producer.byteLength;
+  const out = new Uint8Array(APPEND_HEADER_BYTES + producerBytes + name.byteLength + c.ipc.byteLength);
   const view = new DataView(out.buffer);
   out[0] = COMMAND_FORMAT_VERSION;
-  out[1] = CommandKind.Append;
+  out[1] = producer === undefined ? CommandKind.Append : CommandKind.ProducerAppend;
   view.setUint16(2, name.byteLength);
   view.setUint32(4, c.rowCount);
   view.setFloat64(8, c.appendedAtMs);
-  out.set(name, APPEND_HEADER_BYTES);
-  out.set(c.ipc, APPEND_HEADER_BYTES + name.byteLength);
+  let at = APPEND_HEADER_BYTES;
+  if (producer !== undefined) {
+    // sequence as two u32 halves (it stays below 2^53), then the id's length and bytes
+    view.setUint32(at, Math.floor(c.producer!.sequence / 2 ** 32));
+    view.setUint32(at + 4, c.producer!.sequence >>> 0);
+    out[at + 8] = producer.byteLength;
+    out.set(producer, at + PRODUCER_HEADER_BYTES);
+    at += producerBytes;
+  }
+  out.set(name, at);
+  out.set(c.ipc, at + name.byteLength);
   return out;
 }
 
@@ -96,7 +122,7 @@ export function decodeCommand(data: Uint8Array): StreamCommand {
     throw new CommandDecodeError('BAD_COMMAND', `log entry of ${data.byteLength} bytes is not a stream command of format ${COMMAND_FORMAT_VERSION}`);
   }
   const kind = data[1]!;
-  if (kind === CommandKind.Append) return decodeAppend(data);
+  if (kind === CommandKind.Append || kind === CommandKind.ProducerAppend) return decodeAppend(data, kind === CommandKind.ProducerAppend);
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(utf8Decoder.decode(data.subarray(2))) as Record<string, unknown>;
@@ -118,19 +144,32 @@ export function decodeCommand(data: Uint8Array): StreamCommand {
   }
 }
 
-function decodeAppend(data: Uint8Array): AppendCommand {
+function decodeAppend(data: Uint8Array, withProducer: boolean): AppendCommand {
   if (data.byteLength < APPEND_HEADER_BYTES) throw new CommandDecodeError('BAD_COMMAND', 'append command is truncated');
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const nameBytes = view.getUint16(2);
-  const ipcStart = APPEND_HEADER_BYTES + nameBytes;
+  let at = APPEND_HEADER_BYTES;
+  let producer: ProducerStamp | undefined;
+  if (withProducer) {
+    if (data.byteLength < at + PRODUCER_HEADER_BYTES) throw new CommandDecodeError('BAD_COMMAND', 'append command is truncated in its producer');
+    const sequence = view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+    const idBytes = data[at + 8]!;
+    at += PRODUCER_HEADER_BYTES;
+    if (data.byteLength < at + idBytes) throw new CommandDecodeError('BAD_COMMAND', 'append command is truncated in its producer id');
+    producer = { id: utf8Decoder.decode(data.subarray(at, at + idBytes)), sequence };
+    at += idBytes;
+  }
+  const ipcStart = at + nameBytes;
   if (data.byteLength < ipcStart) throw new CommandDecodeError('BAD_COMMAND', 'append command is truncated in its table name');
-  return {
+  const command: AppendCommand = {
     kind: CommandKind.Append,
-    table: utf8Decoder.decode(data.subarray(APPEND_HEADER_BYTES, ipcStart)),
+    table: utf8Decoder.decode(data.subarray(at, ipcStart)),
     rowCount: view.getUint32(4),
     appendedAtMs: view.getFloat64(8),
     ipc: data.subarray(ipcStart),
   };
+  if (producer !== undefined) command.producer = producer;
+  return command;
 }
 
 function text(body: Record<string, unknown>, field: string): string {

@@ -1,13 +1,14 @@
 // Rebuilds a stream group's state from the state store at startup: table definitions and next
-// offsets, retained rows (the newest cacheLimit of them in memory), dedup keys, subscription
-// offsets, and the LSN all of it reflects. The Raft log above that LSN is then replayed.
+// offsets, retained rows (the newest cacheLimit of them in memory), dedup keys, producers' recent
+// append outcomes, subscription offsets, and the LSN all of it reflects. The Raft log above that LSN is then replayed.
 
 import { loadAppliedLsn } from '../../storage/state/group_state_writer.js';
-import { KeyKind, decodeStateKey, dedupRange, kindRange } from '../../storage/state/keys.js';
+import { KeyKind, decodeStateKey, dedupRange, kindRange, tableProducersRange } from '../../storage/state/keys.js';
 import { scanPages, StateStore } from '../../storage/state/state_store.js';
 import { TableRowCache } from '../../storage/state/table_row_cache.js';
-import { decodeSubscriptionOffset, decodeTableMeta } from '../../storage/state/values.js';
+import { decodeProducerOutcome, decodeSubscriptionOffset, decodeTableMeta } from '../../storage/state/values.js';
 import { currentGeneration } from '../../storage/snapshot/generation.js';
+import { ProducerHistory, ProducerWindows } from './producer_windows.js';
 import { LoadedGroup } from './stream_group.js';
 import { StreamTable, keyStringOf } from './stream_table.js';
 import { decodeDefinition } from './table_definition.js';
@@ -35,7 +36,18 @@ export async function loadStreamGroup(store: StateStore, group: number): Promise
           }
         }
       }
-      tables.push(new StreamTable(definition, rows, keys, group, generation));
+      const producers = new Map<string, ProducerHistory>();
+      for await (const producerPage of scanPages(store, tableProducersRange(group, generation, definition.name), PAGE)) {
+        for (const [key, value] of producerPage) {
+          const k = decodeStateKey(key);
+          if (k.kind !== KeyKind.ProducerSequence) continue;
+          let history = producers.get(k.producer);
+          if (history === undefined) producers.set(k.producer, (history = new ProducerHistory()));
+          history.load(k.sequence, decodeProducerOutcome(value));
+        }
+      }
+      const windows = new ProducerWindows(group, generation, definition.name, producers);
+      tables.push(new StreamTable(definition, rows, keys, group, generation, windows));
     }
   }
   const offsets = new Map<string, number>();

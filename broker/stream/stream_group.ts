@@ -14,11 +14,12 @@ import { TableRowCache } from '../../storage/state/table_row_cache.js';
 import { encodeSubscriptionOffset } from '../../storage/state/values.js';
 import { messageOf } from '../../storage/state/errors.js';
 import { CommandKind, StreamCommand, decodeCommand } from './commands.js';
+import { PRODUCER_WINDOW_SEQUENCES } from './producer_windows.js';
 import { AppendOutcome, StreamTable } from './stream_table.js';
 import { definitionOf } from './table_definition.js';
 
 /** Why an applied command changed nothing. Every replica reaches the same verdict. */
-export type ApplyErrorCode = 'TableExists' | 'UnknownTable' | 'BadColumn' | 'BadCommand';
+export type ApplyErrorCode = 'TableExists' | 'UnknownTable' | 'BadColumn' | 'BadCommand' | 'SequenceTooOld';
 
 export type ApplyResult =
   | { ok: true; append?: AppendOutcome }
@@ -132,6 +133,14 @@ export class StreamGroup implements GroupStateMachine {
       case CommandKind.Append: {
         const table = this.tables.get(c.table);
         if (!table) return unknownTable(c.table, this.id);
+        if (c.producer !== undefined) {
+          const verdict = table.producers.verdict(c.producer.id, c.producer.sequence);
+          if (verdict.kind === 'repeat') {
+            const { firstOffset, rowsWritten, rowsDropped } = verdict.outcome;
+            return { ok: true, append: { firstOffset, rowsWritten, rowsDropped, ipc: undefined, repeated: true } };
+          }
+          if (verdict.kind === 'tooOld') return sequenceTooOld(c.table, c.producer.id, c.producer.sequence, verdict.highest);
+        }
         const outcome = table.applyAppend(lsn, c, ops);
         if (outcome.rowsWritten > 0) this.notify(() => this.events.rowsAppended?.(this.id, table, outcome));
         return { ok: true, append: outcome };
@@ -176,6 +185,13 @@ function notifySafely(run: () => void, onError: (err: unknown) => void): void {
   } catch (err) {
     onError(err);
   }
+}
+
+export function sequenceTooOld(table: string, producer: string, sequence: number, highest: number): ApplyResult {
+  return {
+    ok: false, code: 'SequenceTooOld',
+    message: `append to ${table}: producer ${producer} sequence ${sequence} is below its window (highest applied ${highest}, window ${PRODUCER_WINDOW_SEQUENCES}); it was not applied. Keep fewer than ${PRODUCER_WINDOW_SEQUENCES} appends per table in flight`,
+  };
 }
 
 function unknownTable(table: string, group: number): ApplyResult {

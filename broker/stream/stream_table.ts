@@ -4,10 +4,11 @@
 
 import { StateOp } from '../../storage/state/state_store.js';
 import { TableRowCache } from '../../storage/state/table_row_cache.js';
-import { dedupKey, dedupRange, tableBatchRange, tableMetaKey } from '../../storage/state/keys.js';
+import { dedupKey, dedupRange, tableBatchRange, tableMetaKey, tableProducersRange } from '../../storage/state/keys.js';
 import { encodeDedupEntry, encodeTableMeta } from '../../storage/state/values.js';
 import { BatchLimits, concatBatches, decodeAppendBatch, keyToBytes, rowKeys, selectRows, sliceBatch } from '../table/batch.js';
 import { AppendCommand } from './commands.js';
+import { ProducerWindows } from './producer_windows.js';
 import { TableDefinition, encodeDefinition } from './table_definition.js';
 
 export interface AppendOutcome {
@@ -17,6 +18,8 @@ export interface AppendOutcome {
   rowsDropped: number;
   /** The rows written, as Arrow IPC bytes (undefined when none): what subscribers receive. */
   ipc: Uint8Array | undefined;
+  /** The producer's sequence was applied before: this is that append's outcome, nothing was written now. */
+  repeated: boolean;
 }
 
 /** Rows in a range of offsets, as one Arrow IPC batch. */
@@ -44,6 +47,8 @@ export class StreamTable {
     private readonly seenKeys: Set<string>,
     private readonly group: number,
     private readonly generation: number,
+    /** Recent outcomes per producer (exactly-once appends). */
+    readonly producers: ProducerWindows = new ProducerWindows(group, generation, definition.name),
   ) {}
 
   get name(): string {
@@ -58,7 +63,10 @@ export class StreamTable {
     return this.seenKeys.size;
   }
 
-  /** Applies an append at `lsn`: drops rows whose key was seen (in the table or earlier in the batch). */
+  /**
+   * Applies an append at `lsn`: drops rows whose key was seen (in the table or earlier in the batch),
+   * and remembers the outcome under the append's producer stamp. The caller asked producers.verdict() first.
+   */
   applyAppend(lsn: number, c: AppendCommand, ops: StateOp[]): AppendOutcome {
     const firstOffset = this.rows.nextOffset;
     let ipc: Uint8Array | undefined = c.ipc;
@@ -88,7 +96,11 @@ export class StreamTable {
       }
       ops.push(this.metaOp(lsn));
     }
-    return { firstOffset, rowsWritten, rowsDropped: c.rowCount - rowsWritten, ipc };
+    const rowsDropped = c.rowCount - rowsWritten;
+    if (c.producer !== undefined) {
+      this.producers.record(c.producer.id, c.producer.sequence, { lsn, firstOffset, rowsWritten, rowsDropped }, ops);
+    }
+    return { firstOffset, rowsWritten, rowsDropped, ipc, repeated: false };
   }
 
   /** Up to `maxRows` rows from `fromOffset` (from the cache, or the store for older rows), as one batch. */
@@ -118,7 +130,9 @@ export class StreamTable {
   dropOps(): StateOp[] {
     const batches = tableBatchRange(this.group, this.generation, this.name);
     const keys = dedupRange(this.group, this.generation, this.name);
+    const producers = tableProducersRange(this.group, this.generation, this.name);
     return [
+      { op: 'delRange', gte: producers.gte, lt: producers.lt },
       { op: 'del', key: tableMetaKey(this.group, this.generation, this.name) },
       { op: 'delRange', gte: batches.gte, lt: batches.lt },
       { op: 'delRange', gte: keys.gte, lt: keys.lt },

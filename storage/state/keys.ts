@@ -12,8 +12,9 @@
 //     kind 0x11 TABLE_BATCH         rest: name | firstOffset u64 BE value: TableBatchValue
 //     kind 0x12 DEDUP               rest: name | key bytes         value: DedupEntry
 //     kind 0x13 SUBSCRIPTION_OFFSET rest: topic                    value: SubscriptionOffset
+//     kind 0x14 PRODUCER_SEQUENCE   rest: name | producer | sequence u64 BE   value: ProducerOutcome
 //
-//   name, topic: u16 BE byte length | UTF-8 (1..65535 bytes). The length prefix keeps the range of
+//   name, topic, producer: u16 BE byte length | UTF-8 (1..65535 bytes). The length prefix keeps the range of
 //   table "a" from containing any key of table "ab"; u64 BE offsets make a scan go in offset order.
 
 import { ByteReader, ByteWriter, MAX_U32 } from './binary.js';
@@ -28,6 +29,7 @@ export enum KeyKind {
   TableBatch = 0x11,
   Dedup = 0x12,
   SubscriptionOffset = 0x13,
+  ProducerSequence = 0x14,
 }
 
 /** Generation 0 is the group's own records; state lives in generations 1 and up. */
@@ -43,7 +45,8 @@ export type StateKey =
   | { kind: KeyKind.TableMeta; group: number; generation: number; table: string }
   | { kind: KeyKind.TableBatch; group: number; generation: number; table: string; firstOffset: number }
   | { kind: KeyKind.Dedup; group: number; generation: number; table: string; dedupKey: Uint8Array }
-  | { kind: KeyKind.SubscriptionOffset; group: number; generation: number; topic: string };
+  | { kind: KeyKind.SubscriptionOffset; group: number; generation: number; topic: string }
+  | { kind: KeyKind.ProducerSequence; group: number; generation: number; table: string; producer: string; sequence: number };
 
 function head(group: number, generation: number, kind: KeyKind): ByteWriter {
   return new ByteWriter(32).u32(group).u32(generation).u8(kind);
@@ -76,6 +79,21 @@ export function dedupKey(group: number, generation: number, table: string, key: 
 
 export function subscriptionOffsetKey(group: number, generation: number, topic: string): Uint8Array {
   return head(group, checkDataGeneration(generation), KeyKind.SubscriptionOffset).name16(topic, 'topic').finish();
+}
+
+/** The outcome of one applied append of a producer (exactly-once appends). */
+export function producerSequenceKey(group: number, generation: number, table: string, producer: string, sequence: number): Uint8Array {
+  return head(group, checkDataGeneration(generation), KeyKind.ProducerSequence).name16(table, 'table name').name16(producer, 'producer id').u64(sequence).finish();
+}
+
+/** Every remembered sequence of one producer of one table, in sequence order. */
+export function producerRange(group: number, generation: number, table: string, producer: string): KeyRange {
+  return prefixRange(head(group, checkDataGeneration(generation), KeyKind.ProducerSequence).name16(table, 'table name').name16(producer, 'producer id').finish());
+}
+
+/** Every remembered sequence of every producer of one table. */
+export function tableProducersRange(group: number, generation: number, table: string): KeyRange {
+  return prefixRange(head(group, checkDataGeneration(generation), KeyKind.ProducerSequence).name16(table, 'table name').finish());
 }
 
 /** Every batch of one table, in offset order. */
@@ -143,6 +161,9 @@ export function decodeStateKey(key: Uint8Array): StateKey {
       return { kind, group, generation, table: r.name16(), dedupKey: r.rest().slice() };
     case KeyKind.SubscriptionOffset:
       out = { kind, group, generation, topic: r.name16() };
+      break;
+    case KeyKind.ProducerSequence:
+      out = { kind, group, generation, table: r.name16(), producer: r.name16(), sequence: r.u64() };
       break;
     default:
       throw new StateDecodeError('BAD_KEY', `unknown state key kind 0x${kind.toString(16)}: written by a newer Shoal?`);

@@ -42,6 +42,14 @@ export interface DedupEntry {
   offset: number;
 }
 
+/** What one producer's append did, kept so a retry of it gets the same answer (exactly-once). */
+export interface ProducerOutcome {
+  lsn: number;
+  firstOffset: number;
+  rowsWritten: number;
+  rowsDropped: number;
+}
+
 /** A subscription's persisted position in a topic. */
 export interface SubscriptionOffset {
   lsn: number;
@@ -134,6 +142,17 @@ export function decodeDedupEntry(bytes: Uint8Array): DedupEntry {
   const e = { lsn: r.u64(), offset: r.u64() };
   r.end();
   return e;
+}
+
+export function encodeProducerOutcome(o: ProducerOutcome): Uint8Array {
+  return writer().u64(o.lsn).u64(o.firstOffset).u32(o.rowsWritten).u32(o.rowsDropped).finish();
+}
+
+export function decodeProducerOutcome(bytes: Uint8Array): ProducerOutcome {
+  const r = reader(bytes, 'producer outcome');
+  const o = { lsn: r.u64(), firstOffset: r.u64(), rowsWritten: r.u32(), rowsDropped: r.u32() };
+  r.end();
+  return o;
 }
 
 export function encodeSubscriptionOffset(s: SubscriptionOffset): Uint8Array {

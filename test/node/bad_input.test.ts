@@ -301,8 +301,28 @@ test('bad appends on the leader: each error names the column or the limit, and n
 
   // The positive space: the table still takes a good batch, which lands right after the first row.
   const ok = expectReply(await c.call('append', { tableName: 'bad_t' }, valid), 'append');
-  assert.deepEqual(ok.body, { firstOffset: before, rowsWritten: 1, rowsDropped: 0 });
+  assert.deepEqual(ok.body, { firstOffset: before, rowsWritten: 1, rowsDropped: 0, repeated: false });
   assert.equal(await nextOffsetOf(c, 'bad_t'), before + 1);
+
+  // Exactly-once stamps: malformed ones are refused and change nothing ...
+  const stamps = [
+    { what: 'a sequence without producer_id', body: { tableName: 'bad_t', sequence: 3 }, text: /no producer_id/ },
+    { what: 'a producer_id without sequence', body: { tableName: 'bad_t', producerId: 'p' }, text: /needs a sequence >= 1/ },
+    { what: 'a producer_id over 64 bytes', body: { tableName: 'bad_t', producerId: 'p'.repeat(65), sequence: 1 }, text: /at most 64/ },
+  ];
+  for (const k of stamps) {
+    const e = expectError(await c.call('append', k.body, valid), 'BadRequest', k.what);
+    assert.match(e.errorText, k.text, k.what);
+  }
+  assert.equal(await nextOffsetOf(c, 'bad_t'), before + 1, 'bad stamps append nothing');
+  // ... a repeated stamp answers the original offsets and writes nothing; one below the window is refused.
+  const stamped = { tableName: 'bad_t', producerId: 'producer-under-test', sequence: 2000 };
+  const original = expectReply(await c.call('append', stamped, valid), 'append').body;
+  assert.deepEqual(original, { firstOffset: before + 1, rowsWritten: 1, rowsDropped: 0, repeated: false });
+  assert.deepEqual(expectReply(await c.call('append', stamped, valid), 'append').body, { ...original, repeated: true });
+  const tooOld = expectError(await c.call('append', { ...stamped, sequence: 2000 - 1024 }, valid), 'SequenceTooOld', 'a sequence below the window');
+  assert.match(tooOld.errorText, /below its window/);
+  assert.equal(await nextOffsetOf(c, 'bad_t'), before + 2, 'one stamped row, once');
   c.close();
 });
 
@@ -532,7 +552,7 @@ test(`fuzz: thousands of random and mutated frames leave every node up and servi
   try {
     const afterSchema = [{ name: 'id', type: 'STRING' }, { name: 'qty', type: 'INT' }];
     await client.haStreamTable(GROUP, afterSchema, 'after_fuzz', 1000);
-    assert.deepEqual(await client.append('after_fuzz', { id: ['p', 'q', 'r'], qty: [1, 2, 3] }), { firstOffset: 0, rowsWritten: 3, rowsDropped: 0 });
+    assert.deepEqual(await client.append('after_fuzz', { id: ['p', 'q', 'r'], qty: [1, 2, 3] }), { firstOffset: 0, rowsWritten: 3, rowsDropped: 0, repeated: false });
     const read = await client.readTable('after_fuzz', 0, 10);
     assert.deepEqual(read.rows.map((r) => [r['id'], r['qty']]), [['p', 1], ['q', 2], ['r', 3]]);
     // Every mutated batch the node accepted into fz reads back, and the followers hold as many rows.

@@ -76,9 +76,9 @@ test('tables in two groups; followers answer <NotLeader>host:port:alias; keyed t
   });
 
   const first = await leader.append('trades', rows(['a', 'b', 'a']));
-  assert.deepEqual(first, { firstOffset: 0, rowsWritten: 2, rowsDropped: 1 });
+  assert.deepEqual(first, { firstOffset: 0, rowsWritten: 2, rowsDropped: 1, repeated: false });
   const retry = await leader.append('trades', rows(['a', 'b', 'c'])); // a producer retrying a batch that had landed
-  assert.deepEqual(retry, { firstOffset: 2, rowsWritten: 1, rowsDropped: 2 });
+  assert.deepEqual(retry, { firstOffset: 2, rowsWritten: 1, rowsDropped: 2, repeated: false });
   assert.deepEqual((await leader.append('ticks', rows(['a', 'a']))).rowsWritten, 2, 'an unkeyed table keeps every row');
   assert.equal((await leader3.append('quotes', rows(['a', 'a']))).rowsWritten, 1);
   await assert.rejects(leader.append('trades', { id: ['z'], sym: ['X'] } as never), (e: ShoalError) => e.code === 'SchemaMismatch' && /ts|price|qty/.test(e.message));

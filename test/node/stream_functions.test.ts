@@ -42,8 +42,8 @@ after(async () => {
 test('a regular persisted table: same append and subscribe calls, on one node, kept across its restart', async () => {
   const c = await client(1);
   await c.streamTable('local_ticks', schema, { cacheLimit: 10, keyColumn: 'id' });
-  assert.deepEqual(await c.append('local_ticks', rows(0, 30, ['A'])), { firstOffset: 0, rowsWritten: 30, rowsDropped: 0 });
-  assert.deepEqual(await c.append('local_ticks', rows(25, 10, ['A'])), { firstOffset: 30, rowsWritten: 5, rowsDropped: 5 });
+  assert.deepEqual(await c.append('local_ticks', rows(0, 30, ['A'])), { firstOffset: 0, rowsWritten: 30, rowsDropped: 0, repeated: false });
+  assert.deepEqual(await c.append('local_ticks', rows(25, 10, ['A'])), { firstOffset: 30, rowsWritten: 5, rowsDropped: 5, repeated: false });
   const got: number[] = [];
   const sub = await c.subscribeTable({ tableName: 'local_ticks', actionName: 'a1', offset: 3, handlerNeedMsgId: true, handler: (_r: unknown, id?: number) => void got.push(id!) });
   await waitFor('rows from offset 3, most from the store (cacheLimit 10)', () => (got.length === 32 ? true : undefined));
@@ -69,7 +69,7 @@ test('filters, persisted offsets with -2, removeTopicOffset, and drop refused wh
     tableName: 'quotes', actionName: 'only_b', offset: 0, filter: ['B'], handlerNeedMsgId: true, persistOffset: true,
     handler: (r: Record<string, unknown>, id?: number) => void seen.push({ id: r['id'] as bigint, sym: r['sym'] as string, offset: id! }),
   });
-  assert.deepEqual(await c.append('quotes', rows(0, 1, ['A'])), { firstOffset: 0, rowsWritten: 1, rowsDropped: 0 }, 'rows no filter selects are still appended and acknowledged');
+  assert.deepEqual(await c.append('quotes', rows(0, 1, ['A'])), { firstOffset: 0, rowsWritten: 1, rowsDropped: 0, repeated: false }, 'rows no filter selects are still appended and acknowledged');
   await c.append('quotes', rows(1, 8, ['B', 'C', 'A']));
   await waitFor('the B rows', () => (seen.length === 3 ? true : undefined));
   assert.deepEqual(seen.map((s) => [s.sym, s.offset]), [['B', 1], ['B', 4], ['B', 7]], 'each row with its own offset');

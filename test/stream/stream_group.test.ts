@@ -58,7 +58,7 @@ test('keyed table: rows whose key was seen, before or earlier in the batch, are 
   assert.deepEqual(h.apply(create('trades', ['id'])), { ok: true });
   const first = h.apply(append('trades', ['a', 'b', 'a', 'c']));
   assert.ok(first?.ok);
-  assert.deepEqual({ ...first.append, ipc: undefined }, { firstOffset: 0, rowsWritten: 3, rowsDropped: 1, ipc: undefined });
+  assert.deepEqual({ ...first.append, ipc: undefined }, { firstOffset: 0, rowsWritten: 3, rowsDropped: 1, ipc: undefined, repeated: false });
   const second = h.apply(append('trades', ['c', 'd', 'b']));
   assert.ok(second?.ok);
   assert.equal(second.append!.firstOffset, 3);

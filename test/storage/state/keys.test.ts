@@ -7,7 +7,8 @@ import { SeededRandom } from '../../../broker/raft/random.js';
 import { StateDecodeError } from '../../../storage/state/errors.js';
 import {
   appliedLsnKey, checkpointKey, decodeStateKey, dedupKey, dedupRange, generationPointerKey, generationRange, KeyKind, StateKey,
-  stripGroupPrefix, subscriptionOffsetKey, tableBatchKey, tableBatchRange, tableMetaKey, withGroupPrefix,
+  producerRange, producerSequenceKey, stripGroupPrefix, subscriptionOffsetKey, tableBatchKey, tableBatchRange, tableMetaKey,
+  tableProducersRange, withGroupPrefix,
 } from '../../../storage/state/keys.js';
 import { compareKeys, KeyRange } from '../../../storage/state/state_store.js';
 import * as v from '../../../storage/state/values.js';
@@ -22,6 +23,7 @@ function encode(k: StateKey): Uint8Array {
     case KeyKind.TableBatch: return tableBatchKey(k.group, k.generation, k.table, k.firstOffset);
     case KeyKind.Dedup: return dedupKey(k.group, k.generation, k.table, k.dedupKey);
     case KeyKind.SubscriptionOffset: return subscriptionOffsetKey(k.group, k.generation, k.topic);
+    case KeyKind.ProducerSequence: return producerSequenceKey(k.group, k.generation, k.table, k.producer, k.sequence);
   }
 }
 
@@ -30,7 +32,8 @@ function randomKey(rng: SeededRandom): StateKey {
   const generation = 1 + rng.intBelow(2);
   // Short names over a tiny alphabet, so prefixes of one another ("a", "ab", "a\u0000") come up often.
   const name = (): string => 'a' + Array.from({ length: rng.intBelow(3) }, () => rng.pick(['a', 'b', '\u0000', '\u00ff'])).join('');
-  switch (rng.intBelow(7)) {
+  switch (rng.intBelow(8)) {
+    case 7: return { kind: KeyKind.ProducerSequence, group, generation, table: name(), producer: name(), sequence: rng.pick([1, 255, 256, 2 ** 32, Number.MAX_SAFE_INTEGER]) };
     case 6: return { kind: KeyKind.AppliedLsn, group };
     case 0: return { kind: KeyKind.GenerationPointer, group };
     case 1: return { kind: KeyKind.Checkpoint, group };
@@ -62,10 +65,15 @@ test('keys: decode(encode(k)) = k, distinct things give distinct keys, ranges ho
     const k = decodeStateKey(key);
     for (const other of decoded.slice(0, 200)) {
       const o = decodeStateKey(other);
-      if (o.kind !== KeyKind.TableBatch && o.kind !== KeyKind.Dedup) continue;
-      const range = o.kind === KeyKind.TableBatch ? tableBatchRange(o.group, o.generation, o.table) : dedupRange(o.group, o.generation, o.table);
+      if (o.kind !== KeyKind.TableBatch && o.kind !== KeyKind.Dedup && o.kind !== KeyKind.ProducerSequence) continue;
+      const range = o.kind === KeyKind.TableBatch ? tableBatchRange(o.group, o.generation, o.table)
+        : o.kind === KeyKind.Dedup ? dedupRange(o.group, o.generation, o.table) : tableProducersRange(o.group, o.generation, o.table);
       const same = k.kind === o.kind && k.group === o.group && k.generation === o.generation && k.table === o.table;
       assert.equal(inRange(key, range), same, `seed ${seed}: ${hex(key)} vs range of ${hex(other)}`);
+      if (o.kind === KeyKind.ProducerSequence) {
+        const sameProducer = same && k.kind === KeyKind.ProducerSequence && k.producer === o.producer;
+        assert.equal(inRange(key, producerRange(o.group, o.generation, o.table, o.producer)), sameProducer, `seed ${seed}: ${hex(key)} vs producer range of ${hex(other)}`);
+      }
     }
     const gen = 'generation' in k ? k.generation : 0;
     assert.ok(inRange(key, generationRange(k.group, gen)));
