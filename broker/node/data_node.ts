@@ -101,6 +101,8 @@ export class DataNode {
     const sessionStats: SessionStats = { requests: 0, errorsByCode: new Map(), malformedFrames: 0 };
     const sessions = new Map<ClientConnection, ClientSession>();
     const extraStat = () => ({
+      // The process, so an operator (or examples/failover) can find and signal a node's PID.
+      process: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() },
       clients: sessions.size, requests: sessionStats.requests, malformedFrames: sessionStats.malformedFrames,
       errorsByCode: Object.fromEntries(sessionStats.errorsByCode), peers: Object.fromEntries([...links.stats().perPeer].map(([id, s]) => [directory.siteText(id), s])),
       server: server.stats(), // called only once a client is connected, so the server exists by then
