@@ -2,17 +2,44 @@
 // the live subscription handle. Names and defaults follow DolphinDB's connect() and subscribeTable().
 
 import { TableSchema } from '../broker/table/schema.js';
+import { Startup } from './connection_pool.js';
+
+export type { StartupSession, Startup } from './connection_pool.js';
 
 export interface ConnectOptions {
   host: string;
   port: number;
-  /** Logs in right after connecting (and on every subscription connection) when given. */
+  /** Logs in right after connecting (and on every new connection, subscriptions' too) when given. */
   userId?: string;
   password?: string;
   /** How long a call (and opening a connection) may take. Default 30000. */
   requestTimeoutMs?: number;
   /** The largest frame sent or accepted. Default 64 MiB. */
   maxFrameBytes?: number;
+  /**
+   * Failures are the client's to handle, not the caller's: calls follow NotLeader to the leader, wait
+   * out elections, and walk over the sites when a node is down (README "Failover"). Default false.
+   */
+  highAvailability?: boolean;
+  /**
+   * With highAvailability: the sites to use, "host:port" or "host:port:alias" (host:port is added first
+   * when it is not among them). Without it the client uses every site of every Raft group the cluster
+   * reports after the first connect, plus host:port.
+   */
+  highAvailabilitySites?: string[];
+  /** Without highAvailability: reopen a broken connection to host:port (and resend what is safe). Default false. */
+  reconnect?: boolean;
+  /** Rounds over every site before a call fails with Unreachable; -1 never gives up. Default 10 (with HA or reconnect). */
+  tryReconnectNums?: number;
+  /** Wait after each round over every site that all failed. Default 1000. */
+  reconnectIntervalMs?: number;
+  /**
+   * Runs on every new calls connection after login and before any call uses it (DolphinDB's startup
+   * script), so session state survives a reconnect. A throw fails that connection (with HA: that site).
+   */
+  startup?: Startup;
+  /** Ping each connection; drop one whose node has not answered for this long. Default 10000; 0 disables. */
+  keepAliveTimeMs?: number;
 }
 
 /** A column as a user writes it: `type` is a DolphinDB type name; DECIMALs as 'DECIMAL64(4)' or with `scale`. */
@@ -57,11 +84,20 @@ export interface SubscribeOptions {
    * Follow the leader: when the node closes the subscription (its leader stepped down) or the
    * connection is lost, resubscribe after the last row received -- at the named new leader, else at
    * each site of the table's group in turn, following NotLeader answers -- every resubscribeIntervalMs
-   * until unsubscribe(). Without reconnect the subscription ends (onClosed).
+   * until unsubscribe(). Without reconnect the subscription ends (onClosed). Default: the client's
+   * highAvailability.
    */
   reconnect?: boolean;
   /** Default 500. */
   resubscribeIntervalMs?: number;
+  /** Sites ("host:port" or "host:port:alias") tried after the group's sites from the subscribe reply. */
+  backupSites?: string[];
+  /**
+   * A site whose connection failed is dropped from the list for the rest of the subscription's life
+   * (DolphinDB subOnce) -- except the last one left, which is kept so the subscription can come back
+   * when that node does. A NotLeader answer is not a failure (the follower may lead later).
+   */
+  subOnce?: boolean;
   /** After each handler call, acknowledge its last offset to the node (ackOffset), coalesced, one in flight. */
   persistOffset?: boolean;
   /** handler(msg, msgId) with msgId = the offset of the (last) row of msg. */

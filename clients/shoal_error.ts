@@ -12,16 +12,35 @@ export type ClientErrorCode =
   | 'ConnectionClosed' // the socket closed before the reply came; reconnect (connect()) and retry
   | 'ConnectFailed' // the WebSocket could not be opened
   | 'TooManyPendingCalls' // over MAX_PENDING_CALLS (10000) calls in flight on one connection; await some first
-  | 'BadReply'; // the node answered with a reply this client cannot use (a version mismatch or a bug)
+  | 'StartupFailed' // the connect() option `startup` threw on a new connection (with HA: that site counts as failed)
+  | 'BadReply' // the node answered with a reply this client cannot use (a version mismatch or a bug)
+  // With highAvailability or reconnect: every site failed for tryReconnectNums rounds. The message lists
+  // each site and the last reason it failed; check that the nodes run, or raise tryReconnectNums.
+  | 'Unreachable'
+  // With highAvailability or reconnect: the connection broke after a call that is not safe to repeat
+  // (haStreamTable, streamTable, dropStreamTable, unsubscribeTable) was sent, so it may or may not have
+  // taken effect; the message says what to check (listTables, ...) before trying again.
+  | 'OutcomeUnknown';
+
+/**
+ * What became of a request that got no answer from the node: 'notSent' -- it never left this client
+ * (the connection was already down), so it did not run; 'unknown' -- it was sent and the connection
+ * broke or the call timed out before the reply, so it may or may not have run. Undefined for errors
+ * the node answered with.
+ */
+export type RequestOutcome = 'notSent' | 'unknown';
 
 export class ShoalError extends CodedError<string> {
   override readonly name = 'ShoalError';
   /** For NotLeader: the leader as "host:port:alias"; undefined when the node knows none. */
   readonly leader?: string;
+  /** Set on the client's own Timeout and ConnectionClosed errors: whether the request may have run. */
+  readonly outcome?: RequestOutcome;
 
-  constructor(code: string, message: string, options?: { leader?: string; cause?: unknown }) {
+  constructor(code: string, message: string, options?: { leader?: string; cause?: unknown; outcome?: RequestOutcome }) {
     super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     if (options?.leader !== undefined) this.leader = options.leader;
+    if (options?.outcome !== undefined) this.outcome = options.outcome;
   }
 }
 

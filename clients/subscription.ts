@@ -16,6 +16,7 @@ import { PushFrame } from '../broker/protocol/frames.js';
 import { FilterValue } from '../broker/protocol/methods.js';
 import { TableSchema } from '../broker/table/schema.js';
 import { messageOf } from '../storage/state/errors.js';
+import { Clock } from './clock.js';
 import { Chunk, DeliveryBuffer, DeliveryMode } from './delivery_buffer.js';
 import { chunkRow, chunkRows, chunkTable } from './handler_message.js';
 import { OffsetAcker } from './offset_acker.js';
@@ -24,24 +25,14 @@ import { RowsPushBody, readRowsPush } from './rows_push.js';
 import { ShoalError } from './shoal_error.js';
 import { WireConnection } from './wire_connection.js';
 
+export { SYSTEM_CLOCK } from './clock.js';
+export type { Clock } from './clock.js';
+
 export const DEFAULT_RESUBSCRIBE_INTERVAL_MS = 500;
 export const DEFAULT_THROTTLE_SECONDS = 1;
 export const DEFAULT_MAX_QUEUED_ROWS = 100_000;
 /** NotLeader answers followed in a row before waiting resubscribeIntervalMs (leaders can point in a circle mid-election). */
 const MAX_LEADER_HOPS = 3;
-
-/** Time for the subscription: real by default, injectable for tests. */
-export interface Clock {
-  nowMs(): number;
-  setTimer(fn: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-export const SYSTEM_CLOCK: Clock = {
-  nowMs: () => Date.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface SubscriptionContext {
   schema: TableSchema;

@@ -9,6 +9,8 @@ import { Method, ReplyOf, RequestOf } from '../broker/protocol/methods.js';
 import { messageOf } from '../storage/state/errors.js';
 import { ShoalError, errorFromWire } from './shoal_error.js';
 import { CLIENT_PATH } from '../broker/protocol/methods.js';
+import { SYSTEM_CLOCK } from './clock.js';
+import { KeepAlive } from './keep_alive.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -22,6 +24,8 @@ export interface WireConnectionOptions {
   port: number;
   requestTimeoutMs: number;
   maxFrameBytes: number;
+  /** Ping the node and drop the connection after this long without an answer (keep_alive.ts); 0 or absent: never. */
+  keepAliveTimeMs?: number;
 }
 
 export interface CallReply<M extends Method> {
@@ -61,15 +65,33 @@ export class WireConnection {
   private readonly pending = new Map<number, PendingCall>();
   private closedReason: string | undefined;
   private readonly closedWaiters: Array<() => void> = [];
+  private readonly keepAlive: KeepAlive | undefined;
+  /** Why the keepalive dropped the socket; the close event then reports this instead of its code. */
+  private keepAliveFailure: string | undefined;
 
   private constructor(
     private readonly socket: WebSocket,
     private readonly o: WireConnectionOptions,
   ) {
     this.address = `${o.host}:${o.port}`;
-    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    socket.on('close', (code, reason) => this.closed(`the connection to ${this.address} closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
+    socket.on('message', (data, isBinary) => {
+      this.keepAlive?.heard();
+      this.receive(data, isBinary);
+    });
+    socket.on('close', (code, reason) => this.closed(this.keepAliveFailure !== undefined
+      ? `the connection to ${this.address} was dropped: ${this.keepAliveFailure}`
+      : `the connection to ${this.address} closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
     socket.on('error', () => {}); // 'close' follows and says what happened
+    if (o.keepAliveTimeMs !== undefined && o.keepAliveTimeMs > 0) {
+      socket.on('pong', () => this.keepAlive?.heard());
+      this.keepAlive = new KeepAlive({
+        ping: () => socket.ping(),
+        dead: (reason) => {
+          this.keepAliveFailure = reason;
+          socket.terminate();
+        },
+      }, o.keepAliveTimeMs, SYSTEM_CLOCK);
+    }
   }
 
   /** Opens the socket; rejects with ConnectFailed (or Timeout after requestTimeoutMs). */
@@ -110,9 +132,9 @@ export class WireConnection {
 
   /** Sends a request and resolves with its reply; an ERROR reply rejects with the node's code. */
   call<M extends Method>(method: M, body: RequestOf<M>, arrow?: Uint8Array): Promise<CallReply<M>> {
-    if (this.closedReason !== undefined) return Promise.reject(new ShoalError('ConnectionClosed', `${method}: ${this.closedReason}`));
+    if (this.closedReason !== undefined) return Promise.reject(new ShoalError('ConnectionClosed', `${method}: ${this.closedReason}`, { outcome: 'notSent' }));
     if (this.pending.size >= MAX_PENDING_CALLS) {
-      return Promise.reject(new ShoalError('TooManyPendingCalls', `${method}: ${this.pending.size} calls are in flight on ${this.address} (limit ${MAX_PENDING_CALLS}); await some before sending more`));
+      return Promise.reject(new ShoalError('TooManyPendingCalls', `${method}: ${this.pending.size} calls are in flight on ${this.address} (limit ${MAX_PENDING_CALLS}); await some before sending more`, { outcome: 'notSent' }));
     }
     const requestId = this.nextRequestId++;
     let bytes: Uint8Array;
@@ -125,7 +147,7 @@ export class WireConnection {
     return new Promise<CallReply<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
-        reject(new ShoalError('Timeout', `${method}: no reply from ${this.address} within ${this.o.requestTimeoutMs} ms; the call may or may not have taken effect`));
+        reject(new ShoalError('Timeout', `${method}: no reply from ${this.address} within ${this.o.requestTimeoutMs} ms; the call may or may not have taken effect`, { outcome: 'unknown' }));
       }, this.o.requestTimeoutMs);
       this.pending.set(requestId, { method, resolve: resolve as (r: CallReply<Method>) => void, reject, timer });
       this.socket.send(bytes);
@@ -203,10 +225,11 @@ export class WireConnection {
   private closed(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
+    this.keepAlive?.stop();
     for (const [id, call] of this.pending) {
       clearTimeout(call.timer);
       this.pending.delete(id);
-      call.reject(new ShoalError('ConnectionClosed', `${call.method}: ${reason} before the reply came; the call may or may not have taken effect`));
+      call.reject(new ShoalError('ConnectionClosed', `${call.method}: ${reason} before the reply came; the call may or may not have taken effect`, { outcome: 'unknown' }));
     }
     for (const waiter of this.closedWaiters.splice(0)) waiter();
     try {

@@ -163,10 +163,16 @@ test('append encodes with the schema fetched once, and returns the node\'s answe
       appended.push(batchToRows(decodeAppendBatch(TEST_SCHEMA, f.arrow!, { maxRows: 100, maxBytes: 1 << 20 })));
       return { body: { firstOffset: 10 * appended.length, rowsWritten: 2, rowsDropped: 0 } };
     });
-    assert.deepEqual(await client.append('trades', { id: [1, 2], sym: ['A', 'B'], px: [0.5, 1] }), { firstOffset: 10, rowsWritten: 2, rowsDropped: 0 });
-    assert.deepEqual(await client.append('trades', { px: Float64Array.from([3, 4]), sym: ['C', null], id: Int32Array.from([3, 4]) }), { firstOffset: 20, rowsWritten: 2, rowsDropped: 0 });
+    assert.deepEqual(await client.append('trades', { id: [1, 2], sym: ['A', 'B'], px: [0.5, 1] }), { firstOffset: 10, rowsWritten: 2, rowsDropped: 0, repeated: false });
+    assert.deepEqual(await client.append('trades', { px: Float64Array.from([3, 4]), sym: ['C', null], id: Int32Array.from([3, 4]) }), { firstOffset: 20, rowsWritten: 2, rowsDropped: 0, repeated: false });
     assert.equal(node.requestsOf('getPersistenceMeta').length, 1, 'the schema is cached');
     assert.deepEqual(appended[1], [{ id: 3, sym: 'C', px: 3 }, { id: 4, sym: null, px: 4 }]);
+    // Exactly-once: the client's producer id, one new sequence per append.
+    assert.match(client.producerId, /^[0-9a-f]{32}$/);
+    assert.deepEqual(node.requestsOf('append').map((f) => f.body), [
+      { tableName: 'trades', producerId: client.producerId, sequence: 1 },
+      { tableName: 'trades', producerId: client.producerId, sequence: 2 },
+    ]);
   });
 });
 
@@ -188,7 +194,7 @@ test('append: a SchemaMismatch refetches the schema and retries once with it', a
     assert.match(err.message, /qty/);
     assert.equal(node.requestsOf('append').length, 1, 'one try with the stale schema, none with the fresh one');
     // The fresh schema is cached now; data that fits it goes through.
-    assert.deepEqual(await client.append('trades', { id: [1], sym: ['A'], px: [1], qty: [5n] }), { firstOffset: 0, rowsWritten: 1, rowsDropped: 0 });
+    assert.deepEqual(await client.append('trades', { id: [1], sym: ['A'], px: [1], qty: [5n] }), { firstOffset: 0, rowsWritten: 1, rowsDropped: 0, repeated: false });
     assert.equal(node.requestsOf('getPersistenceMeta').length, 2);
   });
 });
@@ -199,7 +205,7 @@ test('append: data for the new schema of a remade table goes through after one r
     node.tables.set('trades', checkSchema({ columns: [...TEST_SCHEMA.columns, { name: 'qty', type: 'LONG' }] }));
     node.handlers.set('append', () => ({ body: { firstOffset: 4, rowsWritten: 1, rowsDropped: 0 } }));
     // qty is an extra column for the cached schema: a local SchemaMismatch, then the fresh schema fits.
-    assert.deepEqual(await client.append('trades', { id: [1], sym: ['A'], px: [1], qty: [5n] }), { firstOffset: 4, rowsWritten: 1, rowsDropped: 0 });
+    assert.deepEqual(await client.append('trades', { id: [1], sym: ['A'], px: [1], qty: [5n] }), { firstOffset: 4, rowsWritten: 1, rowsDropped: 0, repeated: false });
     assert.equal(node.requestsOf('getPersistenceMeta').length, 2);
     assert.equal(node.requestsOf('append').length, 1);
   });
