@@ -1,6 +1,6 @@
 // Where each call of a client goes, and what happens when it fails there. A call about a table goes to
-// the site last known to lead the table's group, any other call to the home site (the last one that
-// worked). Without highAvailability or reconnect a call is sent once on the one connection and its
+// the site last known to lead the table's group, any other call to the home site (where the last such
+// call worked). Without highAvailability or reconnect a call is sent once on the one connection and its
 // error is the caller's. With them, failover_policy.ts decides after each failure: resend at the
 // leader a NotLeader names, back off while the group elects, or walk on to the next site; after
 // tryReconnectNums rounds over every site the call ends with Unreachable, listing each site and why
@@ -80,8 +80,8 @@ export class CallRouter {
         const conn = await this.pool.get(target);
         connecting = false;
         const result = await send(conn);
-        this.sites.worked(target);
         if (leaderRouted) this.leaders.learn(route, target.label);
+        else this.sites.worked(target); // home moves only when a call about no table had to move
         return result;
       } catch (err) {
         failure = err;

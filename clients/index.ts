@@ -1,4 +1,4 @@
-// The TypeScript client of Shoal: `connect()` and what it returns.
+// The TypeScript client of Shoal: `connect()` and what it returns, and `subscribe()` with its own connection.
 
 export {
   ShoalClient,
@@ -6,7 +6,13 @@ export {
   connect,
   DEFAULT_CACHE_LIMIT_ROWS,
   DEFAULT_RETENTION_MINUTES,
+  DEFAULT_TRY_RECONNECT_NUMS,
+  DEFAULT_RECONNECT_INTERVAL_MS,
 } from './shoal_client.js';
+export { subscribe } from './standalone_subscribe.js';
+export type { StandaloneSubscribeOptions } from './standalone_subscribe.js';
+export { DEFAULT_KEEP_ALIVE_TIME_MS } from './keep_alive.js';
+export { MAX_APPENDS_IN_FLIGHT, NODE_SEQUENCE_WINDOW } from './producer_sequence.js';
 export type {
   AppendData,
   AppendResult,
@@ -16,6 +22,7 @@ export type {
   PersistenceMeta,
   ReadResult,
   SchemaInput,
+  StartupSession,
   StreamTableOptions,
   SubscribeOptions,
   Subscription,
@@ -23,4 +30,4 @@ export type {
   TableListing,
   TableSchema,
 } from './shoal_client.js';
-export type { ClientErrorCode } from './shoal_error.js';
+export type { ClientErrorCode, RequestOutcome } from './shoal_error.js';

@@ -119,6 +119,8 @@ export interface SubscriptionStats {
   ackFailures: number;
   /** Times the client stopped reading the socket because maxQueuedRows rows waited for the handler. */
   readPauses: number;
+  /** subOnce: sites dropped from the resubscription list because their connection failed. */
+  sitesDropped: number;
 }
 
 export interface Subscription {

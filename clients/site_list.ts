@@ -32,7 +32,7 @@ export function siteAddressOf(host: string, port: number): SiteAddress {
 
 export class SiteList {
   private readonly sites: SiteAddress[] = [];
-  /** Index in `sites` of the last site a call succeeded at: the home of calls about no table. */
+  /** Index in `sites` of the home: where the last call about no table succeeded. */
   private lastWorked = 0;
 
   constructor(initial: readonly SiteAddress[]) {
@@ -60,7 +60,7 @@ export class SiteList {
     return this.sites.length;
   }
 
-  /** Where calls about no particular table go: the last site that worked. */
+  /** Where calls about no particular table go. */
   get home(): SiteAddress {
     return this.sites[this.lastWorked]!;
   }

@@ -2,7 +2,9 @@
 // reading that socket -- never holds up the client's other calls). Rows go from the socket through the
 // delivery buffer to the handler, one call at a time, in offset order. When the node closes the
 // subscription or the connection drops, `reconnect` resubscribes after the last row received: at the
-// new leader named in the notice, else at the group's sites in turn, following NotLeader answers.
+// new leader named in the notice, else at the group's sites (then `backupSites`) in turn, following
+// NotLeader answers, waiting resubscribeIntervalMs after each round over them. With `subOnce` a site
+// whose connection failed leaves the list for good (the last one left stays).
 //
 // Exactly once: the resubscription starts after the last row *received* (rows still buffered are
 // delivered from the buffer), and any row at or below it that arrives again is dropped.
@@ -75,7 +77,9 @@ export class LiveSubscription implements Subscription {
   private paused = false;
   private throttleTimer: unknown;
   private wakeRetry: (() => void) | undefined;
-  private counters = { duplicateRowsDropped: 0, handlerErrors: 0, resubscriptions: 0, readPauses: 0 };
+  private counters = { duplicateRowsDropped: 0, handlerErrors: 0, resubscriptions: 0, readPauses: 0, sitesDropped: 0 };
+  /** subOnce: "host:port" of the sites dropped for good. */
+  private readonly dropped = new Set<string>();
 
   constructor(
     private readonly o: SubscribeOptions,
@@ -150,7 +154,7 @@ export class LiveSubscription implements Subscription {
     this.conn = conn;
     this.attemptLost = undefined;
     conn.onPush = (frame) => this.onPush(conn, frame);
-    conn.onClose = (reason) => this.lost(conn, reason, undefined);
+    conn.onClose = (reason) => this.lost(conn, reason, undefined, true);
     let reply;
     try {
       reply = await conn.call('subscribeTable', {
@@ -174,10 +178,11 @@ export class LiveSubscription implements Subscription {
     this.resumeFrom = Math.max(this.resumeFrom, r.startOffset);
   }
 
-  /** The node closed the subscription or its connection is gone. */
-  private lost(conn: WireConnection, reason: string, newLeader: string | undefined): void {
+  /** The node closed the subscription or its connection is gone (`siteFailed`). */
+  private lost(conn: WireConnection, reason: string, newLeader: string | undefined, siteFailed = false): void {
     if (conn !== this.conn) return; // an old connection, already replaced
     this.conn = undefined;
+    if (siteFailed && this.state === 'active') this.dropSite(this.site);
     this.paused = false;
     void conn.close();
     if (this.state === 'starting' || this.state === 'reconnecting') {
@@ -202,13 +207,19 @@ export class LiveSubscription implements Subscription {
   /** Resubscribes until it works or unsubscribe() is called. */
   private async reconnect(newLeader: string | undefined): Promise<void> {
     let hint = targetOf(newLeader);
-    let next = this.sites.findIndex((s) => s === this.site) + 1;
+    let cursor = this.site; // the site tried last: the walk goes on from the one after it
     let hops = 0;
+    let triedThisRound = 0;
     while (this.state === 'reconnecting') {
       let target = hint;
-      if (target === undefined && this.sites.length > 0) target = targetOf(this.sites[next++ % this.sites.length]);
+      if (target === undefined) {
+        const next = this.siteAfter(cursor);
+        target = targetOf(next);
+        if (next !== undefined) cursor = next;
+      }
       target ??= { ...this.origin, label: `${this.origin.host}:${this.origin.port}` };
       hint = undefined;
+      triedThisRound++;
       try {
         await this.subscribeAt(target, this.resumeOffset());
         if (this.state !== 'reconnecting') return;
@@ -219,6 +230,7 @@ export class LiveSubscription implements Subscription {
         return;
       } catch (err) {
         if (this.state !== 'reconnecting') return;
+        if (isConnectionFailure(err)) this.dropSite(target.label);
         const leader = targetOf(err instanceof ShoalError ? err.leader : undefined);
         if (leader !== undefined && leader.label !== target.label && hops < MAX_LEADER_HOPS) {
           hint = leader;
@@ -227,8 +239,43 @@ export class LiveSubscription implements Subscription {
         }
         hops = 0;
       }
+      if (triedThisRound < this.candidateSites().length) continue; // the next site of this round, at once
+      triedThisRound = 0;
       await this.sleep(this.o.resubscribeIntervalMs ?? DEFAULT_RESUBSCRIBE_INTERVAL_MS);
     }
+  }
+
+  /** The sites to resubscribe at: the group's (from the subscribe reply), then backupSites, less the dropped. */
+  private candidateSites(): string[] {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const site of [...this.sites, ...(this.o.backupSites ?? [])]) {
+      const key = keyOf(site);
+      if (key === undefined || seen.has(key) || this.dropped.has(key)) continue;
+      seen.add(key);
+      out.push(site);
+    }
+    return out;
+  }
+
+  /** The candidate after `site` (the first when `site` is not one); undefined when there are none. */
+  private siteAfter(site: string): string | undefined {
+    const list = this.candidateSites();
+    if (list.length === 0) return undefined;
+    const key = keyOf(site);
+    const i = list.findIndex((s) => keyOf(s) === key);
+    return list[(i + 1) % list.length];
+  }
+
+  /** subOnce: `site` failed, so it leaves the list for good -- unless it is the last one left. */
+  private dropSite(site: string): void {
+    if (!this.o.subOnce) return;
+    const key = keyOf(site);
+    if (key === undefined || this.dropped.has(key)) return;
+    const list = this.candidateSites();
+    if (list.length <= 1 && list.some((s) => keyOf(s) === key)) return;
+    this.dropped.add(key);
+    this.counters.sitesDropped++;
   }
 
   private resumeOffset(): number {
@@ -354,6 +401,9 @@ function checkSubscribeOptions(o: SubscribeOptions): void {
   if (o.batchSize !== undefined && !(Number.isSafeInteger(o.batchSize) && o.batchSize >= 0)) bad(`batchSize ${o.batchSize} must be an integer >= 0`);
   if (o.throttle !== undefined && !(Number.isFinite(o.throttle) && o.throttle >= 0)) bad(`throttle ${o.throttle} must be seconds >= 0`);
   if (o.maxQueuedRows !== undefined && !(Number.isSafeInteger(o.maxQueuedRows) && o.maxQueuedRows >= 1)) bad(`maxQueuedRows ${o.maxQueuedRows} must be an integer >= 1`);
+  for (const site of o.backupSites ?? []) {
+    if (targetOf(site) === undefined) bad(`backupSites: "${site}" is not "host:port" or "host:port:alias"`);
+  }
   if (o.resubscribeIntervalMs !== undefined && !(Number.isFinite(o.resubscribeIntervalMs) && o.resubscribeIntervalMs >= 0)) {
     bad(`resubscribeIntervalMs ${o.resubscribeIntervalMs} must be milliseconds >= 0`);
   }
@@ -371,6 +421,17 @@ function filterValueOf(v: FilterInput): FilterValue {
   }
   if (typeof v === 'number') return Number.isSafeInteger(v) ? { int64Value: v } : { doubleValue: v };
   throw new ShoalError('BadRequest', `filter value ${String(v)} must be a string, number, bigint or boolean`);
+}
+
+/** A failure to reach the site (not an answer from its node). */
+function isConnectionFailure(err: unknown): boolean {
+  return err instanceof ShoalError && (err.code === 'ConnectFailed' || err.code === 'ConnectionClosed' || err.code === 'Timeout');
+}
+
+/** "host:port" of a site named "host:port" or "host:port:alias". */
+function keyOf(site: string): string | undefined {
+  const t = targetOf(site);
+  return t === undefined ? undefined : `${t.host}:${t.port}`;
 }
 
 function targetOf(site: string | undefined): Target | undefined {

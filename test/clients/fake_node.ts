@@ -1,6 +1,8 @@
 // A fake data node for client tests: a `ws` server on 127.0.0.1 (a free port) at /client that
 // speaks the real protocol (broker/protocol frames) with canned answers a test can replace per method.
-// It records every request it gets, so a test can check what the client sent.
+// It records every request it gets, so a test can check what the client sent. For failover tests it
+// can be closed and started again on the same port, and frozen (it stops reading its sockets: no
+// pongs, no answers -- a SIGSTOPped node as a client sees it).
 
 import { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -80,17 +82,24 @@ export class FakeNode {
     private readonly server: WebSocketServer,
     readonly port: number,
     readonly alias: string,
+    private readonly gate: { refusing: boolean; refused: number },
   ) {
     this.site = `127.0.0.1:${port}:${alias}`;
     server.on('connection', (socket) => this.accept(socket));
     this.installDefaults();
   }
 
-  static start(alias = 'fake1'): Promise<FakeNode> {
+  /** Listens on `port` (0: a free one); start(alias, old.port) brings a closed node back. */
+  static start(alias = 'fake1', port = 0): Promise<FakeNode> {
     return new Promise((resolve, reject) => {
-      const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/client', perMessageDeflate: false });
+      const gate = { refusing: false, refused: 0 };
+      const verifyClient = (_info: unknown, done: (ok: boolean, code?: number) => void): void => {
+        if (gate.refusing) gate.refused++;
+        done(!gate.refusing, 503);
+      };
+      const server = new WebSocketServer({ host: '127.0.0.1', port, path: '/client', perMessageDeflate: false, verifyClient });
       server.once('error', reject);
-      server.once('listening', () => resolve(new FakeNode(server, (server.address() as AddressInfo).port, alias)));
+      server.once('listening', () => resolve(new FakeNode(server, (server.address() as AddressInfo).port, alias, gate)));
     });
   }
 
@@ -108,6 +117,30 @@ export class FakeNode {
     return found[found.length - 1]?.conn;
   }
 
+  /** Stops reading every socket, and pauses new ones as they come: nothing is answered, not even pings. */
+  freeze(): void {
+    this.frozen = true;
+    for (const c of this.connections) c.socket.pause();
+  }
+
+  /** While true, new WebSocket connections are refused (HTTP 503): a node that is up but not serving. */
+  get refusing(): boolean {
+    return this.gate.refusing;
+  }
+
+  set refusing(on: boolean) {
+    this.gate.refusing = on;
+  }
+
+  /** Connections refused while `refusing`. */
+  get refused(): number {
+    return this.gate.refused;
+  }
+
+  /** Pings the client's connections have sent here (each answered with a pong unless frozen). */
+  pings = 0;
+  private frozen = false;
+
   async close(): Promise<void> {
     for (const c of this.connections) c.socket.terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -116,7 +149,9 @@ export class FakeNode {
   private accept(socket: WebSocket): void {
     const conn = new FakeConnection(this.connections.length + 1, socket);
     this.connections.push(conn);
+    if (this.frozen) socket.pause();
     socket.on('error', () => {});
+    socket.on('ping', () => this.pings++);
     socket.on('message', (data) => {
       let frame;
       try {
