@@ -2,7 +2,9 @@
 // loop) keeps its TCP connection up, so without pings a call would wait out requestTimeoutMs and a
 // subscription would wait forever. Every quarter of keepAliveTimeMs the connection is pinged; when
 // nothing (no pong, no frame) has come back for keepAliveTimeMs, it is declared dead -- so a silent
-// node is abandoned between keepAliveTimeMs and 1.25 x keepAliveTimeMs after it went quiet.
+// node is abandoned between keepAliveTimeMs and 1.25 x keepAliveTimeMs after it went quiet. While
+// the client itself stops reading the socket (a subscription whose handler is behind), pongs cannot
+// be read either, so the check is suspended until reading resumes.
 
 import { Clock } from './clock.js';
 
@@ -18,6 +20,7 @@ export class KeepAlive {
   private lastHeardMs: number;
   private timer: unknown;
   private stopped = false;
+  private suspended = false;
 
   constructor(
     private readonly target: KeepAliveTarget,
@@ -34,6 +37,16 @@ export class KeepAlive {
     this.lastHeardMs = this.clock.nowMs();
   }
 
+  /** The client stopped reading the socket: silence proves nothing until resume(). */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  resume(): void {
+    this.suspended = false;
+    this.heard(); // the peer gets a full keepAliveTimeMs from now
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
@@ -47,6 +60,10 @@ export class KeepAlive {
   private tick(): void {
     this.timer = undefined;
     if (this.stopped) return;
+    if (this.suspended) {
+      this.arm();
+      return;
+    }
     const silentMs = this.clock.nowMs() - this.lastHeardMs;
     if (silentMs >= this.keepAliveTimeMs) {
       this.stopped = true;

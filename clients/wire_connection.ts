@@ -167,11 +167,15 @@ export class WireConnection {
 
   /** Stops reading the socket (the node's pushes wait in the kernel and its send buffer); resume() undoes it. */
   pause(): void {
-    if (this.closedReason === undefined) this.socket.pause();
+    if (this.closedReason !== undefined) return;
+    this.keepAlive?.suspend(); // pongs wait unread too
+    this.socket.pause();
   }
 
   resume(): void {
-    if (this.closedReason === undefined) this.socket.resume();
+    if (this.closedReason !== undefined) return;
+    this.socket.resume();
+    this.keepAlive?.resume();
   }
 
   // ---- inbound ----------------------------------------------------------------------------------

@@ -243,3 +243,19 @@ test('a peer that keeps answering is never declared dead; stop() leaves no timer
   k.stop();
   assert.equal(clock.pending, 0);
 });
+
+test('keepalive is suspended while the client does not read the socket (pongs wait unread), and resumes with a full period', () => {
+  const clock = new FakeClock();
+  let pings = 0;
+  let dead = 0;
+  const k = new KeepAlive({ ping: () => pings++, dead: () => dead++ }, 100, clock);
+  k.suspend();
+  clock.advance(10_000);
+  assert.equal(dead, 0);
+  assert.equal(pings, 0, 'no pings while suspended');
+  k.resume();
+  clock.advance(99);
+  assert.equal(dead, 0);
+  clock.advance(1);
+  assert.equal(dead, 1, 'silent for a full period after resume()');
+});

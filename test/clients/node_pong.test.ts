@@ -35,7 +35,7 @@ test('NodeServer answers every ping on /client with a pong carrying the same pay
     assert.deepEqual(pongs, ['a', 'b', 'c']);
   } finally {
     socket.terminate();
-    server.close();
+    await server.close();
   }
 });
 
@@ -52,6 +52,6 @@ test('a WireConnection with keepalive on stays open against a NodeServer while p
     assert.ok(conn.isOpen);
   } finally {
     await conn.close();
-    server.close();
+    await server.close();
   }
 });
