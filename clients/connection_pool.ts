@@ -10,12 +10,16 @@ import { ShoalError } from './shoal_error.js';
 import { SiteAddress } from './site_list.js';
 import { WireConnection, WireConnectionOptions, WireConnectionStats } from './wire_connection.js';
 
-/** What `startup` gets: the new connection, before any other call uses it. */
+/** What `startup` gets: the new connection, logged in, before any other call uses it. No failover here. */
 export interface StartupSession {
   /** "host:port" of the site the connection goes to. */
   readonly address: string;
-  /** Sends one request on this connection only (no failover), e.g. call('listTables', {}). */
+  /** Sends one request on this connection only, e.g. call('getStreamingLeader', { groupId: 2 }). */
   call<M extends Method>(method: M, body: RequestOf<M>): Promise<ReplyOf<M>>;
+  getStreamingRaftGroups(): Promise<Array<{ id: number; sites: string[] }>>;
+  /** The group's leader as "host:port:alias"; '' while none is known. */
+  getStreamingLeader(groupId: number): Promise<string>;
+  listTables(): Promise<Array<{ name: string; raftGroup: number; rows: number; ha: boolean }>>;
 }
 
 export type Startup = (session: StartupSession) => Promise<void> | void;
@@ -114,6 +118,9 @@ async function runStartup(startup: Startup, conn: WireConnection): Promise<void>
   const session: StartupSession = {
     address: conn.address,
     call: async (method, body) => (await conn.call(method, body)).body,
+    getStreamingRaftGroups: async () => (await conn.call('getStreamingRaftGroups', {})).body.groups,
+    getStreamingLeader: async (groupId) => (await conn.call('getStreamingLeader', { groupId })).body.leader,
+    listTables: async () => (await conn.call('listTables', {})).body.tables,
   };
   try {
     await startup(session);

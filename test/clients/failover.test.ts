@@ -136,7 +136,7 @@ test('startup runs on each new connection, after login and before any call', asy
   const runs: string[] = [];
   const startup = async (s: StartupSession): Promise<void> => {
     runs.push(s.address);
-    await s.call('listTables', {}); // the session is usable: logged in already
+    assert.deepEqual(await s.listTables(), []); // the session is usable: logged in already
   };
   await withCluster(2, { startup }, async ([a, b], client) => {
     assert.deepEqual(runs, [`127.0.0.1:${a!.port}`]);
