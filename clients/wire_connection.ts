@@ -94,8 +94,13 @@ export class WireConnection {
     }
   }
 
-  /** Opens the socket; rejects with ConnectFailed (or Timeout after requestTimeoutMs). */
+  /**
+   * Opens the socket; rejects with ConnectFailed, or Timeout after requestTimeoutMs -- or after
+   * keepAliveTimeMs when that is shorter: a node silent that long (SIGSTOPped: the kernel accepts the
+   * TCP connection, nobody answers the upgrade) is as dead as the keepalive would call it.
+   */
   static open(o: WireConnectionOptions): Promise<WireConnection> {
+    const openTimeoutMs = o.keepAliveTimeMs !== undefined && o.keepAliveTimeMs > 0 ? Math.min(o.requestTimeoutMs, o.keepAliveTimeMs) : o.requestTimeoutMs;
     const url = `ws://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}${CLIENT_PATH}`;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -113,7 +118,7 @@ export class WireConnection {
         socket.terminate();
         reject(err);
       };
-      const timer = setTimeout(() => fail(new ShoalError('Timeout', `connecting to ${url} took over ${o.requestTimeoutMs} ms; check the host and port`)), o.requestTimeoutMs);
+      const timer = setTimeout(() => fail(new ShoalError('Timeout', `connecting to ${url} took over ${openTimeoutMs} ms; check the host and port, and that the node is not paused`)), openTimeoutMs);
       socket.once('error', (err) => fail(new ShoalError('ConnectFailed', `cannot connect to ${url}: ${messageOf(err)}; check that the data node runs and listens there`, { cause: err })));
       socket.once('close', (code) => fail(new ShoalError('ConnectFailed', `${url} closed the connection while opening (${code})`)));
       socket.once('open', () => {

@@ -4,6 +4,7 @@
 // connection, rounds over the sites ending in Unreachable, keepalive against a frozen node, the
 // in-flight bound on appends, and reconnect without highAvailability.
 
+import { createServer, Socket } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectOptions, ShoalClient, ShoalError, StartupSession, connect } from '../../clients/index.js';
@@ -302,4 +303,26 @@ test('close() ends calls waiting out a failover, and appends waiting for a slot'
     await rejectsWith(call, 'ConnectionClosed');
     await rejectsWith(client.listTables(), 'ConnectionClosed');
   });
+});
+
+test('a site that accepts TCP but never answers the upgrade (a paused node) is given up after keepAliveTimeMs, not requestTimeoutMs', { timeout: 15_000 }, async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => void sockets.push(socket)); // the kernel accepts; nobody answers
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as { port: number }).port;
+  const b = await FakeNode.start('dn2');
+  let client: ShoalClient | undefined;
+  try {
+    client = await connect({
+      host: '127.0.0.1', port, highAvailability: true, highAvailabilitySites: [b.site], keepAliveTimeMs: 100, requestTimeoutMs: 60_000, reconnectIntervalMs: 10,
+    });
+    assert.equal(sockets.length, 1, 'the silent site was tried first');
+    await client.listTables();
+    assert.equal(b.requestsOf('listTables').length, 1);
+  } finally {
+    await client?.close();
+    await b.close();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
 });
