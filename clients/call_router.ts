@@ -50,8 +50,9 @@ export class CallRouter {
     return this.run(method, route, (conn) => conn.call(method, body, arrow));
   }
 
-  /** The site a call about `route` would go to first. */
+  /** The site a call about `route` would go to first (always home without highAvailability: one site only). */
   targetOf(route: Route): SiteAddress {
+    if (this.o.failover !== 'highAvailability') return this.sites.home;
     const leader = this.leaders.leaderOf(route);
     const site = leader === undefined ? undefined : parseSiteAddress(leader);
     return site === undefined ? this.sites.home : this.sites.add(site);

@@ -326,3 +326,32 @@ test('a site that accepts TCP but never answers the upgrade (a paused node) is g
     await new Promise<void>((resolve) => silent.close(() => resolve()));
   }
 });
+
+test('without highAvailability every call stays on the one connection, even after the client learnt a leader elsewhere', async () => {
+  const a = await FakeNode.start('dn1');
+  const b = await FakeNode.start('dn2');
+  const client = await connect({ host: '127.0.0.1', port: a.port });
+  try {
+    a.handlers.set('getStreamingLeader', () => ({ body: { leader: b.site, term: 3 } }));
+    a.handlers.set('append', () => appended);
+    assert.equal(await client.getStreamingLeader(2), b.site);
+    await client.append('trades', ROW); // trades is in group 2 (getPersistenceMeta)
+    assert.equal(a.requestsOf('append').length, 1);
+    assert.equal(b.connections.length, 0);
+  } finally {
+    await client.close();
+    await a.close();
+    await b.close();
+  }
+});
+
+test('with highAvailability, a leader read from getStreamingLeader routes the group\'s tables there', async () => {
+  await withCluster(2, {}, async ([a, b], client) => {
+    a!.handlers.set('getStreamingLeader', () => ({ body: { leader: b!.site, term: 3 } }));
+    b!.handlers.set('append', () => appended);
+    await client.getStreamingLeader(2);
+    await client.append('trades', ROW);
+    assert.equal(a!.requestsOf('append').length, 0);
+    assert.equal(b!.requestsOf('append').length, 1);
+  });
+});
