@@ -22,8 +22,8 @@ export interface ParsedArgs {
   switches: ReadonlySet<string>;
 }
 
-function usage(spec: CommandSpec, text: string): CliError {
-  return new CliError('USAGE', `shoal ${spec.name}: ${text}`);
+function usage(text: string): CliError {
+  return new CliError('USAGE', text);
 }
 
 export function parseArgs(args: readonly string[], spec: CommandSpec): ParsedArgs {
@@ -40,43 +40,43 @@ export function parseArgs(args: readonly string[], spec: CommandSpec): ParsedArg
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const kind = spec.flags[name];
-    if (kind === undefined) throw usage(spec, `unknown flag --${name}; it takes ${known() || 'no flags'}`);
-    if (values.has(name) || switches.has(name)) throw usage(spec, `--${name} is given twice`);
+    if (kind === undefined) throw usage(`unknown flag --${name}; it takes ${known() || 'no flags'}`);
+    if (values.has(name) || switches.has(name)) throw usage(`--${name} is given twice`);
     if (kind === 'boolean') {
-      if (eq >= 0) throw usage(spec, `--${name} is a switch and takes no value`);
+      if (eq >= 0) throw usage(`--${name} is a switch and takes no value`);
       switches.add(name);
       continue;
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
-    if (value === undefined) throw usage(spec, `--${name} needs a value`);
+    if (value === undefined) throw usage(`--${name} needs a value`);
     values.set(name, value);
   }
   if (positionals.length < spec.positionals.length) {
-    throw usage(spec, `missing <${spec.positionals[positionals.length]}>`);
+    throw usage(`missing <${spec.positionals[positionals.length]}>`);
   }
   if (positionals.length > spec.positionals.length) {
-    throw usage(spec, `unexpected argument "${positionals[spec.positionals.length]}"`);
+    throw usage(`unexpected argument "${positionals[spec.positionals.length]}"`);
   }
   return { positionals, values, switches };
 }
 
 /** An integer flag within [min, max]; `fallback` when absent. */
-export function intFlag(parsed: ParsedArgs, command: string, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(parsed: ParsedArgs, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = parsed.values.get(name);
   if (raw === undefined) return fallback;
   const n = /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new CliError('USAGE', `shoal ${command}: --${name} needs an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`}, got "${raw}"`);
+    throw new CliError('USAGE', `--${name} needs an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`}, got "${raw}"`);
   }
   return n;
 }
 
 /** A flag that takes one of `choices`; `fallback` when absent. */
-export function choiceFlag<T extends string>(parsed: ParsedArgs, command: string, name: string, choices: readonly T[], fallback: T): T {
+export function choiceFlag<T extends string>(parsed: ParsedArgs, name: string, choices: readonly T[], fallback: T): T {
   const raw = parsed.values.get(name);
   if (raw === undefined) return fallback;
   const found = choices.find((c) => c === raw.toLowerCase());
-  if (found === undefined) throw new CliError('USAGE', `shoal ${command}: --${name} is one of ${choices.join(', ')}, got "${raw}"`);
+  if (found === undefined) throw new CliError('USAGE', `--${name} is one of ${choices.join(', ')}, got "${raw}"`);
   return found;
 }
 
@@ -88,7 +88,7 @@ export function choiceFlag<T extends string>(parsed: ParsedArgs, command: string
 export function filterValues(text: string): Array<string | number | boolean> {
   const reader = new CsvReader();
   const record = [...reader.push(text), reader.end()].find((r) => r !== undefined);
-  if (record === undefined) throw new CliError('USAGE', 'shoal tail: --filter needs at least one value');
+  if (record === undefined) throw new CliError('USAGE', '--filter needs at least one value');
   return record.fields.map(({ text: t, quoted }) => {
     if (quoted) return t;
     if (t === 'true' || t === 'false') return t === 'true';

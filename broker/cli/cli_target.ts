@@ -56,19 +56,19 @@ function sameNode(a: NodeAddress, b: NodeAddress): boolean {
   return a.host === b.host && a.port === b.port;
 }
 
-function givenNode(command: string, args: ParsedArgs): NodeAddress | undefined {
+function givenNode(args: ParsedArgs): NodeAddress | undefined {
   const site = args.values.get('site');
   const host = args.values.get('host');
   const port = args.values.get('port');
   if (site !== undefined) {
-    if (host !== undefined || port !== undefined) throw new CliError('USAGE', `shoal ${command}: give --site or --host/--port, not both`);
+    if (host !== undefined || port !== undefined) throw new CliError('USAGE', `give --site or --host/--port, not both`);
     const address = addressOf(site);
-    if (address === undefined) throw new CliError('USAGE', `shoal ${command}: --site needs host:port (or host:port:alias), got "${site}"`);
+    if (address === undefined) throw new CliError('USAGE', `--site needs host:port (or host:port:alias), got "${site}"`);
     return address;
   }
   if (host === undefined && port === undefined) return undefined;
   const address = addressOf(`${host ?? '127.0.0.1'}:${port ?? ''}`);
-  if (address === undefined) throw new CliError('USAGE', `shoal ${command}: --host needs a host name and --port a port number 1..65535, got ${host ?? '(none)'} and ${port ?? '(none)'}`);
+  if (address === undefined) throw new CliError('USAGE', `--host needs a host name and --port a port number 1..65535, got ${host ?? '(none)'} and ${port ?? '(none)'}`);
   return address;
 }
 
@@ -76,18 +76,18 @@ function givenNode(command: string, args: ParsedArgs): NodeAddress | undefined {
  * The nodes and login of a command. `local` is the config directory's content, or the error that kept
  * it from being read; that error matters only when the nodes have to come from it.
  */
-export function resolveTarget(command: string, args: ParsedArgs, env: Record<string, string | undefined>, local: LocalCluster | Error): CliTarget {
-  const given = givenNode(command, args);
+export function resolveTarget(args: ParsedArgs, env: Record<string, string | undefined>, local: LocalCluster | Error): CliTarget {
+  const given = givenNode(args);
   if (given === undefined && local instanceof Error) {
-    throw new CliError('USAGE', `shoal ${command}: no --site given and the config directory cannot be read: ${local.message}`);
+    throw new CliError('USAGE', `no --site given and the config directory cannot be read: ${local.message}`);
   }
   const cluster = local instanceof Error ? undefined : local;
   const seeds = given !== undefined ? [given] : cluster!.dataNodes;
-  if (seeds.length === 0) throw new CliError('USAGE', `shoal ${command}: ${cluster!.dir}/cluster.nodes lists no data node; give --site host:port`);
+  if (seeds.length === 0) throw new CliError('USAGE', `${cluster!.dir}/cluster.nodes lists no data node; give --site host:port`);
   const nodesAreLocal = cluster !== undefined && seeds.every((s) => cluster.dataNodes.some((n) => sameNode(n, s)));
   const password = args.values.get('password') ?? env['SHOAL_PASSWORD'] ?? (nodesAreLocal ? cluster!.adminPassword : undefined);
   if (password === undefined) {
-    throw new CliError('NO_PASSWORD', `shoal ${command}: give --password or set SHOAL_PASSWORD (the adminPassword of a config directory is used only for its own nodes)`);
+    throw new CliError('NO_PASSWORD', `give --password or set SHOAL_PASSWORD (the adminPassword of a config directory is used only for its own nodes)`);
   }
   // A seed the config knows is named by its alias, so messages and `status` show it.
   const named = seeds.map((s) => cluster?.dataNodes.find((n) => sameNode(n, s)) ?? s);

@@ -8,9 +8,11 @@ import { ConfigError, loadClusterConfig } from '../../config/index.js';
 import { WAL_USAGE, walCheck, walRepair } from './wal_commands.js';
 import { DATANODE_USAGE, DataNodeUsageError, runDataNode } from './datanode_command.js';
 import { LOCAL_USAGE, runLocal } from './local_command.js';
+import { CLIENT_USAGE, isClientCommand, runClientCommand } from './client_commands.js';
 
 const USAGE = `usage:
 ${LOCAL_USAGE}
+${CLIENT_USAGE}
   shoal check -nodesFile F -clusterConfig F [-config F]
       Parses and validates DolphinDB-style cluster files; prints the groups and any warnings.
 ${WAL_USAGE}
@@ -53,6 +55,16 @@ async function main(args: string[]): Promise<void> {
   const command = args[0];
   if (command === 'local') return runLocal((name) => flag(args, name), fileURLToPath(import.meta.url), repoRoot());
   if (command === 'check') return check(args.slice(1));
+  if (isClientCommand(command)) {
+    process.exitCode = await runClientCommand(command, args.slice(1), {
+      repoRoot: repoRoot(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+      stopSignal: () => new Promise((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      }),
+    });
+    return;
+  }
   if (command === 'wal-check' || command === 'wal-repair') {
     const walDir = flag(args, '-walDir');
     if (!walDir) throw new UsageError(`${command} needs -walDir`);

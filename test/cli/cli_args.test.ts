@@ -13,22 +13,22 @@ const usageError = (pattern: RegExp) => (e: unknown) => e instanceof CliError &&
 test('flags take the next argument (even a negative number) or =value; switches take none', () => {
   const a = parseArgs(['trades', '--from', '-2', '--format=csv', '--persist'], tail);
   assert.deepEqual(a.positionals, ['trades']);
-  assert.equal(intFlag(a, 'tail', 'from', -1, -2), -2);
-  assert.equal(choiceFlag(a, 'tail', 'format', ['json', 'csv'], 'json'), 'csv');
+  assert.equal(intFlag(a, 'from', -1, -2), -2);
+  assert.equal(choiceFlag(a, 'format', ['json', 'csv'], 'json'), 'csv');
   assert.ok(a.switches.has('persist'));
-  assert.equal(intFlag(parseArgs(['t'], tail), 'tail', 'from', -1, -2), -1, 'fallback when absent');
+  assert.equal(intFlag(parseArgs(['t'], tail), 'from', -1, -2), -1, 'fallback when absent');
 });
 
 test('argument errors say what is wrong', () => {
-  assert.throws(() => parseArgs([], tail), usageError(/^shoal tail: missing <table>$/));
+  assert.throws(() => parseArgs([], tail), usageError(/^missing <table>$/));
   assert.throws(() => parseArgs(['a', 'b'], tail), usageError(/unexpected argument "b"/));
   assert.throws(() => parseArgs(['a', '--form', 'csv'], tail), usageError(/unknown flag --form; it takes --site, --host/));
   assert.throws(() => parseArgs(['a', '--from'], tail), usageError(/--from needs a value/));
   assert.throws(() => parseArgs(['a', '--count', '1', '--count', '2'], tail), usageError(/--count is given twice/));
   assert.throws(() => parseArgs(['a', '--persist=yes'], tail), usageError(/--persist is a switch/));
-  assert.throws(() => intFlag(parseArgs(['a', '--from', '-3'], tail), 'tail', 'from', -1, -2), usageError(/--from needs an integer >= -2, got "-3"/));
-  assert.throws(() => intFlag(parseArgs(['a', '--count', '1e3'], tail), 'tail', 'count', 0, 0), usageError(/--count needs an integer/));
-  assert.throws(() => choiceFlag(parseArgs(['a', '--format', 'xml'], tail), 'tail', 'format', ['json', 'csv'], 'json'), usageError(/--format is one of json, csv, got "xml"/));
+  assert.throws(() => intFlag(parseArgs(['a', '--from', '-3'], tail), 'from', -1, -2), usageError(/--from needs an integer >= -2, got "-3"/));
+  assert.throws(() => intFlag(parseArgs(['a', '--count', '1e3'], tail), 'count', 0, 0), usageError(/--count needs an integer/));
+  assert.throws(() => choiceFlag(parseArgs(['a', '--format', 'xml'], tail), 'format', ['json', 'csv'], 'json'), usageError(/--format is one of json, csv, got "xml"/));
 });
 
 const local: LocalCluster = {
@@ -37,7 +37,7 @@ const local: LocalCluster = {
   adminPassword: 'local-pw',
 };
 const status: CommandSpec = { name: 'status', positionals: [], flags: { ...TARGET_FLAGS } };
-const target = (argv: string[], env: Record<string, string> = {}, cluster: LocalCluster | Error = local) => resolveTarget('status', parseArgs(argv, status), env, cluster);
+const target = (argv: string[], env: Record<string, string> = {}, cluster: LocalCluster | Error = local) => resolveTarget(parseArgs(argv, status), env, cluster);
 
 test('nodes: the config directory by default, else --site or --host/--port', () => {
   const t = target([]);
