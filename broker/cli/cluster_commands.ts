@@ -105,7 +105,7 @@ export async function runStatus(target: CliTarget, print: (text: string) => void
     const anyUp = probes.some((p) => p.error === undefined);
     const tableNames = new Set(probes.flatMap((p) => p.tables.map((t) => (t.ha ? t.name : `${t.name}@${p.address.label}`))));
     print(formatStatus(nodes, groups, anyUp ? tableNames.size : undefined));
-    if (!anyUp) throw unreachable(probes);
+    if (!anyUp) throw new CliError('UNREACHABLE', 'no data node answered (see above); start the cluster (npm start) or check --site');
   } finally {
     await conns.closeAll();
   }

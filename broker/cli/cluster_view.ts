@@ -75,7 +75,7 @@ export function formatStatus(nodes: readonly NodeStatus[], groups: readonly Grou
     indent(nodeTable),
     '',
     `raft groups: ${groups.length}`,
-    indent(groupTable),
+    ...(groups.length === 0 ? [] : [indent(groupTable)]),
     '',
     `stream tables: ${tableCount === undefined ? 'unknown (no node answered)' : tableCount}`,
   ].join('\n');
