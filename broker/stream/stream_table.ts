@@ -142,7 +142,7 @@ export class StreamTable {
 
 /** The cache may hold rows for long: don't let a small view keep a whole network frame alive. */
 function compact(bytes: Uint8Array): Uint8Array {
-  return bytes.buffer.byteLength > 2 * bytes.byteLength ? bytes.slice() : bytes;
+  return bytes.buffer.byteLength > 2 * bytes.byteLength ? new Uint8Array(bytes) : bytes; // a copy even of a Buffer (whose slice() is a view)
 }
 
 /** A dedup key as store key bytes: rowKeys() builds keys of characters 0..255, one byte each. */

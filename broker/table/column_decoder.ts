@@ -24,7 +24,8 @@ export function bufferCountOf(spec: ColumnSpec): number {
 
 /** A typed-array view needs its byte offset to be a multiple of the element size; copy when it is not. */
 function aligned(bytes: Uint8Array, alignment: number): Uint8Array {
-  return bytes.byteOffset % alignment === 0 ? bytes : bytes.slice();
+  // new Uint8Array(x) always copies; a Buffer's slice() would return a view at the same unaligned offset.
+  return bytes.byteOffset % alignment === 0 ? bytes : new Uint8Array(bytes);
 }
 
 function countSetBits(bitmap: Uint8Array, bits: number): number {

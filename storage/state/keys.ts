@@ -158,7 +158,7 @@ export function decodeStateKey(key: Uint8Array): StateKey {
       out = { kind, group, generation, table: r.name16(), firstOffset: r.u64() };
       break;
     case KeyKind.Dedup:
-      return { kind, group, generation, table: r.name16(), dedupKey: r.rest().slice() };
+      return { kind, group, generation, table: r.name16(), dedupKey: new Uint8Array(r.rest()) };
     case KeyKind.SubscriptionOffset:
       out = { kind, group, generation, topic: r.name16() };
       break;

@@ -79,7 +79,7 @@ export class TableRowCache {
         const b = decodeTableBatch(value);
         const firstOffset = batchOffsetOf(key);
         if (cache.headers.length === 0) cache.nextOffsetNow = firstOffset; // below it was purged
-        cache.append({ firstOffset, rowCount: b.rowCount, appendedAtMs: b.appendedAtMs, ipcBytes: b.ipcBytes.slice() }, b.lsn);
+        cache.append({ firstOffset, rowCount: b.rowCount, appendedAtMs: b.appendedAtMs, ipcBytes: new Uint8Array(b.ipcBytes) }, b.lsn);
         cache.markWritten(b.lsn); // it came from the store, so it is written; keeps memory bounded while loading
       }
     }

@@ -118,7 +118,7 @@ export function encodeTableMeta(m: TableMeta): Uint8Array {
 
 export function decodeTableMeta(bytes: Uint8Array): TableMeta {
   const r = reader(bytes, 'table metadata');
-  const m = { lsn: r.u64(), nextOffset: r.u64(), schemaBytes: r.bytes32().slice() };
+  const m = { lsn: r.u64(), nextOffset: r.u64(), schemaBytes: new Uint8Array(r.bytes32()) };
   r.end();
   return m;
 }

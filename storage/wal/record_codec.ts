@@ -39,7 +39,7 @@ export function framesToRecords(frames: Iterable<Frame>): WalRecord[] {
   for (const f of frames) {
     switch (f.type) {
       case FrameType.Entry: {
-        const entry: Entry = { term: f.term, index: f.lsn, type: f.subtype as EntryType, data: f.payload.slice() };
+        const entry: Entry = { term: f.term, index: f.lsn, type: f.subtype as EntryType, data: new Uint8Array(f.payload) }; // a copy (Buffer.slice would keep the whole segment alive)
         const last = out[out.length - 1];
         if (last?.kind === 'entries' && last.group === f.group && last.entries[last.entries.length - 1]!.index + 1 === f.lsn) {
           last.entries.push(entry);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as arrow from 'apache-arrow';
-import { batchToColumns, batchToRows, decodeAppendBatch, encodeAppendBatch } from '../../broker/table/batch.js';
+import { batchToColumns, batchToRows, concatBatches, decodeAppendBatch, encodeAppendBatch } from '../../broker/table/batch.js';
 import { checkSchema } from '../../broker/table/schema.js';
 import { ALL_TYPES, ALL_TYPES_ROWS, LIMITS, rowsOf } from './fixtures.js';
 
@@ -99,4 +99,16 @@ test('decode: a buffer at an odd byte offset (inside a larger frame) decodes the
   frame.set(ipc, 3);
   const decoded = decodeAppendBatch(ALL_TYPES, frame.subarray(3), LIMITS);
   assert.deepEqual(batchToRows(decoded), rowsOf(ALL_TYPES_ROWS));
+});
+
+test('decode: a Node Buffer at an odd offset decodes too (Buffer.slice() is a view, not the copy an unaligned column needs)', () => {
+  const ipc = encodeAppendBatch(ALL_TYPES, ALL_TYPES_ROWS, LIMITS);
+  for (let at = 1; at < 8; at++) {
+    const frame = Buffer.alloc(ipc.length + at);
+    frame.set(ipc, at);
+    const view = frame.subarray(at); // what a WebSocket frame or a WAL read hands the node
+    assert.ok(Buffer.isBuffer(view));
+    assert.deepEqual(batchToRows(decodeAppendBatch(ALL_TYPES, view, LIMITS)), rowsOf(ALL_TYPES_ROWS), `at offset ${at}`);
+    assert.deepEqual(batchToRows(decodeAppendBatch(ALL_TYPES, concatBatches(ALL_TYPES, [view, view]), LIMITS)), [...rowsOf(ALL_TYPES_ROWS), ...rowsOf(ALL_TYPES_ROWS)], `concat at offset ${at}`);
+  }
 });
