@@ -10,7 +10,7 @@ import { Method, RequestOf } from '../broker/protocol/methods.js';
 import { messageOf } from '../storage/state/errors.js';
 import { Clock } from './clock.js';
 import { ConnectionPool, clientClosed } from './connection_pool.js';
-import { FailoverStep, LEADER_METHODS, failoverStep, outcomeAdvice, retryDelayMs } from './failover_policy.js';
+import { FailoverStep, LEADER_METHODS, TABLE_READ_METHODS, failoverStep, outcomeAdvice, retryDelayMs } from './failover_policy.js';
 import { LeaderMap, Route } from './leader_map.js';
 import { ShoalError } from './shoal_error.js';
 import { SiteAddress, SiteList, SiteRotation, parseSiteAddress } from './site_list.js';
@@ -66,8 +66,11 @@ export class CallRouter {
 
   private async run<T>(method: Method | undefined, route: Route, send: (conn: WireConnection) => Promise<T>): Promise<T> {
     const leaderRouted = method !== undefined && LEADER_METHODS.has(method);
-    let target = leaderRouted ? this.targetOf(route) : this.sites.home;
+    const tableRead = method !== undefined && TABLE_READ_METHODS.has(method);
+    let target = leaderRouted || tableRead ? this.targetOf(route) : this.sites.home;
     if (this.o.failover === 'none') return send(await this.pool.get(target));
+    /** Sites that answered UnknownTable for this call: the table may live (or be applied already) elsewhere. */
+    const tableUnknownAt = new Set<string>();
 
     const rotation = new SiteRotation(this.sites, this.o.tryReconnectNums);
     let hops = 0;
@@ -89,6 +92,16 @@ export class CallRouter {
         step = failoverStep(method, err, { highAvailability: this.o.failover === 'highAvailability', connecting });
       }
       if (this.closed) throw clientClosed();
+      if (this.o.failover === 'highAvailability' && route.table !== undefined && failure instanceof ShoalError && failure.code === 'UnknownTable') {
+        // Only the group's members know a table, and a follower may not have applied its creation
+        // yet: ask every site once before telling the caller it does not exist.
+        tableUnknownAt.add(target.key);
+        const untried = this.sites.all.find((s) => !tableUnknownAt.has(s.key));
+        if (untried !== undefined) {
+          target = untried;
+          continue;
+        }
+      }
       switch (step.kind) {
         case 'fail':
           throw failure;

@@ -22,6 +22,12 @@ export const LEADER_METHODS: ReadonlySet<Method> = new Set<Method>([
   'getTopicProcessedOffset', 'removeTopicOffset', 'ackOffset',
 ]);
 
+/**
+ * Reads about one table that any member serves: they go to the table's known leader first (a follower
+ * may not have applied a table its leader just created), without teaching the router who leads.
+ */
+export const TABLE_READ_METHODS: ReadonlySet<Method> = new Set<Method>(['getPersistenceMeta']);
+
 /** What to do for a call that failed. */
 export type FailoverStep =
   /** Terminal: the caller gets the error as it is. */

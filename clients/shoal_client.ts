@@ -299,7 +299,7 @@ export class ShoalClient {
   }
 
   async getPersistenceMeta(tableName: string): Promise<PersistenceMeta> {
-    const meta = (await this.call('getPersistenceMeta', { tableName })).body;
+    const meta = (await this.call('getPersistenceMeta', { tableName }, { table: tableName })).body;
     this.schemas.set(tableName, schemaFromWire(tableName, meta.schema));
     this.router.leaders.setGroup(tableName, meta.raftGroup);
     return meta;

@@ -355,3 +355,18 @@ test('with highAvailability, a leader read from getStreamingLeader routes the gr
     assert.equal(b!.requestsOf('append').length, 1);
   });
 });
+
+test('UnknownTable from one site: the other sites are asked once each before the caller hears it (a lagging follower, a non-member)', async () => {
+  await withCluster(3, {}, async ([a, b, c], client) => {
+    const unknown = () => ({ error: 'UnknownTable', text: 'no stream table trades on this node' });
+    a!.handlers.set('getPersistenceMeta', unknown);
+    b!.handlers.set('getPersistenceMeta', unknown);
+    const meta = await client.getPersistenceMeta('trades');
+    assert.equal(meta.schema.length, 3, 'dn3 knew it');
+    assert.deepEqual([a, b, c].map((n) => n!.requestsOf('getPersistenceMeta').length), [1, 1, 1]);
+    c!.handlers.set('getPersistenceMeta', unknown);
+    const err = await rejectsWith(client.getPersistenceMeta('nowhere'), 'UnknownTable');
+    assert.match(err.message, /no stream table/);
+    assert.deepEqual([a, b, c].map((n) => n!.requestsOf('getPersistenceMeta').length), [2, 2, 2], 'each site once, no endless loop');
+  });
+});
