@@ -74,7 +74,7 @@ async function main(o: Options): Promise<boolean> {
       const r = await client.append(TABLE, { id: ids, sym: ids.map((_, i) => ['AAPL', 'MSFT', 'NVDA'][i % 3]!), price: ids.map((_, i) => 100 + i / 100), qty: ids.map((_, i) => i) });
       if (killedAt !== undefined && recoveredMs === undefined) {
         recoveredMs = Date.now() - started;
-        console.log(`  the write in flight went through on the new leader ${await client.getStreamingLeader(GROUP)} after ${recoveredMs} ms`);
+        console.log(`  the next write went through on the new leader ${await client.getStreamingLeader(GROUP)} after ${recoveredMs} ms`);
       }
       published.push(...ids);
       acknowledged += r.rowsWritten;
