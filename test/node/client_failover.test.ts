@@ -61,7 +61,7 @@ async function leaderIndex(timeoutMs = 20_000): Promise<number> {
 interface Ack { ids: string[]; firstOffset: number; rowsWritten: number; repeated: boolean }
 
 /** Writers, a subscriber and a fault: the whole scenario for one table. */
-async function failoverScenario(fault: 'SIGKILL' | 'SIGSTOP', table: string, keyed: boolean): Promise<void> {
+async function failoverScenario(fault: 'SIGKILL' | 'SIGSTOP', table: string, keyed: boolean, note: (text: string) => void): Promise<void> {
   const leader = await leaderIndex();
   const follower = (leader + 1) % cluster.nodes.length;
   let startups = 0;
@@ -109,6 +109,7 @@ async function failoverScenario(fault: 'SIGKILL' | 'SIGSTOP', table: string, key
 
   const c = await plainClient(await leaderIndex());
   const total = (await c.getPersistenceMeta(table)).nextOffset;
+  note(`${table}: ${acks.filter((a) => a.repeated).length} of ${acks.length} appends were answered as repeats of an earlier attempt; ${ha.connectionsOpened} connections opened`);
   assert.equal(total, WRITERS * BATCHES_PER_WRITER * ROWS_PER_BATCH, `${table}: every row once (${acks.filter((a) => a.repeated).length} appends were answered as repeats)`);
   const all = (await c.readTable(table, 0, 100_000)).rows.map((r) => String(r['id']));
   assert.equal(new Set(all).size, all.length, `${table}: no row twice`);
@@ -132,16 +133,16 @@ async function failoverScenario(fault: 'SIGKILL' | 'SIGSTOP', table: string, key
   await ha.close();
 }
 
-test('SIGKILL of the leader while writing and subscribing (unkeyed table): nothing lost, nothing twice, no gap', { timeout: 120_000 }, async () => {
-  await failoverScenario('SIGKILL', 'fo_kill_unkeyed', false);
+test('SIGKILL of the leader while writing and subscribing (unkeyed table): nothing lost, nothing twice, no gap', { timeout: 120_000 }, async (t) => {
+  await failoverScenario('SIGKILL', 'fo_kill_unkeyed', false, (text) => t.diagnostic(text));
 });
 
-test('SIGSTOP of the leader, then SIGCONT (keyed table): the client moves on, the old leader steps down, nothing lost or twice', { timeout: 120_000 }, async () => {
-  await failoverScenario('SIGSTOP', 'fo_pause_keyed', true);
+test('SIGSTOP of the leader, then SIGCONT (keyed table): the client moves on, the old leader steps down, nothing lost or twice', { timeout: 120_000 }, async (t) => {
+  await failoverScenario('SIGSTOP', 'fo_pause_keyed', true, (text) => t.diagnostic(text));
 });
 
-test('SIGSTOP of the leader (unkeyed table): appends in flight on the paused leader are retried once, never duplicated', { timeout: 120_000 }, async () => {
-  await failoverScenario('SIGSTOP', 'fo_pause_unkeyed', false);
+test('SIGSTOP of the leader (unkeyed table): appends in flight on the paused leader are retried once, never duplicated', { timeout: 120_000 }, async (t) => {
+  await failoverScenario('SIGSTOP', 'fo_pause_unkeyed', false, (text) => t.diagnostic(text));
 });
 
 test('every site down: calls fail after tryReconnectNums rounds naming each site; a call made while down succeeds once they are back', { timeout: 120_000 }, async () => {
