@@ -12,7 +12,7 @@ import { Clock } from './clock.js';
 import { ConnectionPool, clientClosed } from './connection_pool.js';
 import { FailoverStep, LEADER_METHODS, TABLE_READ_METHODS, failoverStep, outcomeAdvice, retryDelayMs } from './failover_policy.js';
 import { LeaderMap, Route } from './leader_map.js';
-import { ShoalError } from './shoal_error.js';
+import { ShoalError, reasonOf } from './shoal_error.js';
 import { SiteAddress, SiteList, SiteRotation, parseSiteAddress } from './site_list.js';
 import { CallReply, WireConnection } from './wire_connection.js';
 
@@ -157,10 +157,4 @@ export class CallRouter {
       this.sleepers.add(wake);
     });
   }
-}
-
-/** "Code: message" without the "<Code> " prefix the message starts with. */
-function reasonOf(err: unknown): string {
-  if (err instanceof ShoalError) return `${err.code}: ${err.message.replace(/^<[^>]*> /, '')}`;
-  return messageOf(err);
 }

@@ -84,8 +84,9 @@ export interface SubscribeOptions {
    * Follow the leader: when the node closes the subscription (its leader stepped down) or the
    * connection is lost, resubscribe after the last row received -- at the named new leader, else at
    * each site of the table's group in turn, following NotLeader answers -- every resubscribeIntervalMs
-   * until unsubscribe(). Without reconnect the subscription ends (onClosed). Default: the client's
-   * highAvailability.
+   * until unsubscribe(). Without reconnect the subscription ends (onClosed). With it, the first
+   * subscribe fails over too: a first site that is down hands on to the client's other sites, in
+   * tryReconnectNums rounds, then Unreachable. Default: the client's highAvailability.
    */
   reconnect?: boolean;
   /** Default 500. */

@@ -73,6 +73,8 @@ interface ClientSettings {
   maxFrameBytes: number;
   keepAliveTimeMs: number;
   highAvailability: boolean;
+  tryReconnectNums: number;
+  reconnectIntervalMs: number;
 }
 
 export class ShoalClient {
@@ -97,6 +99,8 @@ export class ShoalClient {
       maxFrameBytes: o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       keepAliveTimeMs: o.keepAliveTimeMs ?? DEFAULT_KEEP_ALIVE_TIME_MS,
       highAvailability: o.highAvailability === true,
+      tryReconnectNums: o.tryReconnectNums ?? DEFAULT_TRY_RECONNECT_NUMS,
+      reconnectIntervalMs: o.reconnectIntervalMs ?? DEFAULT_RECONNECT_INTERVAL_MS,
     };
     if (o.userId !== undefined) this.credentials = { userId: o.userId, password: o.password ?? '' };
     const given = o.highAvailability ? (o.highAvailabilitySites ?? []).map((s) => parseSiteAddress(s)!) : [];
@@ -109,8 +113,8 @@ export class ShoalClient {
     });
     this.router = new CallRouter(sites, pool, {
       failover,
-      tryReconnectNums: o.tryReconnectNums ?? DEFAULT_TRY_RECONNECT_NUMS,
-      reconnectIntervalMs: o.reconnectIntervalMs ?? DEFAULT_RECONNECT_INTERVAL_MS,
+      tryReconnectNums: this.settings.tryReconnectNums,
+      reconnectIntervalMs: this.settings.reconnectIntervalMs,
       clock: SYSTEM_CLOCK,
     });
     this.producer = new ProducerSequence((n) => randomBytes(n));
@@ -242,7 +246,11 @@ export class ShoalClient {
 
   // ---- subscriptions ----------------------------------------------------------------------------
 
-  /** Subscribes at the table's leader when known, else the home site; `reconnect` defaults to highAvailability. */
+  /**
+   * Subscribes at the table's leader when known, else the home site; `reconnect` defaults to
+   * highAvailability. With reconnect, a first site that is down hands on to the client's other sites
+   * (in tryReconnectNums rounds, then Unreachable), as a call would.
+   */
   async subscribeTable(o: SubscribeOptions): Promise<Subscription> {
     if (this.closing !== undefined) throw clientClosed();
     const key = `${o.tableName}/${o.actionName}`;
@@ -255,6 +263,7 @@ export class ShoalClient {
       schema,
       connect: (host, port) => this.openConnection(host, port),
       clock: SYSTEM_CLOCK,
+      firstSubscribe: { sites: this.sites, tryReconnectNums: this.settings.tryReconnectNums, reconnectIntervalMs: this.settings.reconnectIntervalMs },
       finished: (s) => {
         if (this.subscriptions.get(key) === s) this.subscriptions.delete(key);
       },

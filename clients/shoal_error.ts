@@ -4,7 +4,7 @@
 
 import { parseNotLeaderText, formatSite } from '../broker/protocol/error_codes.js';
 import { TableError } from '../broker/table/errors.js';
-import { CodedError } from '../storage/state/errors.js';
+import { CodedError, messageOf } from '../storage/state/errors.js';
 
 /** Codes the client raises itself, beside the wire codes a node answers with. */
 export type ClientErrorCode =
@@ -62,4 +62,10 @@ export function errorFromTable(err: TableError): ShoalError {
     : err.code === 'BAD_SCHEMA' || err.code === 'BAD_TYPE' || err.code === 'BAD_KEY_COLUMN' ? 'BadRequest'
     : 'SchemaMismatch';
   return new ShoalError(code, err.message, { cause: err });
+}
+
+/** "Code: message" without the "<Code> " prefix the message starts with: why a site failed, in an Unreachable. */
+export function reasonOf(err: unknown): string {
+  if (err instanceof ShoalError) return `${err.code}: ${err.message.replace(/^<[^>]*> /, '')}`;
+  return messageOf(err);
 }

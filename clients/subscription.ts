@@ -20,11 +20,13 @@ import { TableSchema } from '../broker/table/schema.js';
 import { messageOf } from '../storage/state/errors.js';
 import { Clock } from './clock.js';
 import { Chunk, DeliveryBuffer, DeliveryMode } from './delivery_buffer.js';
+import { FirstSubscribeBounds, subscribeOverSites } from './first_subscribe_walk.js';
 import { chunkRow, chunkRows, chunkTable } from './handler_message.js';
 import { OffsetAcker } from './offset_acker.js';
 import { FilterInput, SubscribeOptions, Subscription, SubscriptionStats } from './options.js';
 import { RowsPushBody, readRowsPush } from './rows_push.js';
 import { ShoalError } from './shoal_error.js';
+import { siteAddressOf } from './site_list.js';
 import { WireConnection } from './wire_connection.js';
 
 export { SYSTEM_CLOCK } from './clock.js';
@@ -41,6 +43,8 @@ export interface SubscriptionContext {
   /** Opens a connection to host:port and logs in as the client did. */
   connect(host: string, port: number): Promise<WireConnection>;
   clock: Clock;
+  /** The client's sites and bounds, for a first subscribe (with reconnect) whose first site fails. */
+  firstSubscribe: FirstSubscribeBounds;
   /** Called once when the subscription is over: unsubscribed, or ended without reconnect. */
   finished(sub: LiveSubscription): void;
 }
@@ -97,23 +101,27 @@ export class LiveSubscription implements Subscription {
     return { ...this.counters, acksSent: this.acker?.sent ?? 0, ackFailures: this.acker?.failures ?? 0 };
   }
 
-  /** Subscribes at the origin (following NotLeader when reconnect is on); rejects when that fails. */
+  /**
+   * Subscribes at the origin; rejects when that fails. With reconnect, a failure there is not final:
+   * the walk of first_subscribe_walk.ts follows NotLeader and tries the client's other sites, in
+   * rounds bounded like calls (tryReconnectNums, reconnectIntervalMs), before Unreachable.
+   */
   async start(): Promise<void> {
-    let target: Target = { ...this.origin, label: `${this.origin.host}:${this.origin.port}` };
-    for (let hops = 0; ; hops++) {
-      try {
-        await this.subscribeAt(target, this.o.offset ?? -1);
-        this.state = 'active';
-        return;
-      } catch (err) {
-        const leader = err instanceof ShoalError && err.code === 'NotLeader' ? targetOf(err.leader) : undefined;
-        if (this.o.reconnect && leader !== undefined && hops < MAX_LEADER_HOPS && this.state === 'starting') {
-          target = leader;
-          continue;
-        }
-        if (this.state === 'starting') this.state = 'ended';
-        throw err;
+    const origin = siteAddressOf(this.origin.host, this.origin.port);
+    try {
+      if (this.o.reconnect) {
+        await subscribeOverSites(`${this.o.tableName}/${this.o.actionName}`, origin, this.ctx.firstSubscribe, {
+          attempt: (site) => this.subscribeAt(site, this.firstOffset()),
+          sleep: (ms) => this.sleep(ms),
+          wanted: () => this.state === 'starting',
+        });
+      } else {
+        await this.subscribeAt(origin, this.o.offset ?? -1);
       }
+      this.state = 'active';
+    } catch (err) {
+      if (this.state === 'starting') this.state = 'ended';
+      throw err;
     }
   }
 
@@ -276,6 +284,11 @@ export class LiveSubscription implements Subscription {
     if (list.length <= 1 && list.some((s) => keyOf(s) === key)) return;
     this.dropped.add(key);
     this.counters.sitesDropped++;
+  }
+
+  /** The offset asked for by a first subscribe: the one given, or after what an earlier attempt already delivered. */
+  private firstOffset(): number {
+    return this.resumeFrom >= 0 ? this.resumeOffset() : this.o.offset ?? -1;
   }
 
   private resumeOffset(): number {

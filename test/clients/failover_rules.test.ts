@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Clock } from '../../clients/clock.js';
 import { FIRST_BACKOFF_MS, failoverStep, retryDelayMs } from '../../clients/failover_policy.js';
+import { firstSubscribeStep } from '../../clients/first_subscribe_walk.js';
 import { KeepAlive } from '../../clients/keep_alive.js';
 import { LeaderMap } from '../../clients/leader_map.js';
 import { ProducerSequence } from '../../clients/producer_sequence.js';
@@ -130,6 +131,17 @@ test('reconnect without highAvailability retries only broken connections, never 
   assert.deepEqual(failoverStep('append', err('NotLeader', { leader: 'h:2:b' }), reconnect), { kind: 'fail' });
   assert.deepEqual(failoverStep('append', err('Busy'), reconnect), { kind: 'fail' });
   assert.deepEqual(failoverStep('append', err('ConnectionClosed', { outcome: 'unknown' }), reconnect), { kind: 'siteDown' });
+});
+
+test('a first subscribe that failed: a named leader is followed, a site down or electing hands on, UnknownTable asks the others, the rest is final', () => {
+  assert.deepEqual(firstSubscribeStep(err('NotLeader', { leader: 'h:2:b' })), { kind: 'follow', leader: site('h:2:b') });
+  assert.deepEqual(firstSubscribeStep(err('ConnectionClosed', { leader: 'h:3:c' })), { kind: 'follow', leader: site('h:3:c') }, 'closed as made, naming the new leader');
+  for (const code of ['ConnectFailed', 'ConnectionClosed', 'Timeout', 'NotLeader', 'Unavailable', 'Busy', 'LeaderChanged']) {
+    assert.deepEqual(firstSubscribeStep(err(code)), { kind: 'nextSite' }, code);
+  }
+  assert.deepEqual(firstSubscribeStep(err('UnknownTable')), { kind: 'askOthers' });
+  for (const code of ['AuthFailed', 'BadRequest', 'Internal']) assert.deepEqual(firstSubscribeStep(err(code)), { kind: 'fail' }, code);
+  assert.deepEqual(firstSubscribeStep(new Error('a bug')), { kind: 'fail' });
 });
 
 test('waits: back-offs double from FIRST_BACKOFF_MS up to reconnectIntervalMs; a finished round waits the interval', () => {
