@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadClusterConfig } from '../../config/index.js';
+import { messageOf } from '../../storage/state/errors.js';
 import { WAL_USAGE, walCheck, walRepair } from './wal_commands.js';
 import { DATANODE_USAGE, DataNodeUsageError, runDataNode } from './datanode_command.js';
 import { LOCAL_USAGE, runLocal } from './local_command.js';
@@ -97,7 +98,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`shoal: ${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
   } else {
-    console.error(error);
+    // A failure no command foresaw (a file system error, a bug): one line that names it, no stack trace.
+    console.error(`shoal: ${process.argv[2] ?? 'shoal'} failed: ${messageOf(error)}; check the paths and flags given (shoal --help), and report it if they are right`);
     process.exitCode = 1;
   }
 });

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -30,4 +32,18 @@ test('shoal -mode controller says plainly that it is not built yet, exit 2', () 
   const r = run('-mode', 'controller', '-home', '/tmp/x');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /not built yet/);
+});
+
+test('a failure no command foresaw (a WAL directory that is a file) is one line naming the command, exit 1, no stack trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-cli-'));
+  try {
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = run('wal-check', '-walDir', file);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /^shoal: wal-check failed: /);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
