@@ -10,7 +10,7 @@ import { Method, RequestOf } from '../broker/protocol/methods.js';
 import { messageOf } from '../storage/state/errors.js';
 import { Clock } from './clock.js';
 import { ConnectionPool, clientClosed } from './connection_pool.js';
-import { FailoverStep, LEADER_METHODS, TABLE_READ_METHODS, failoverStep, outcomeAdvice, retryDelayMs } from './failover_policy.js';
+import { FailoverStep, LEADER_METHODS, TABLE_READ_METHODS, failoverStep, mayHaveRun, outcomeAdvice, retryDelayMs } from './failover_policy.js';
 import { LeaderMap, Route } from './leader_map.js';
 import { ShoalError, reasonOf } from './shoal_error.js';
 import { SiteAddress, SiteList, SiteRotation, parseSiteAddress } from './site_list.js';
@@ -75,6 +75,8 @@ export class CallRouter {
     const rotation = new SiteRotation(this.sites, this.o.tryReconnectNums);
     let hops = 0;
     let backOffs = 0;
+    /** Some try was sent and never answered: if the call ends Unreachable, it may have run all the same. */
+    let sentUnanswered = false;
     for (;;) {
       if (this.closed) throw clientClosed();
       let connecting = true;
@@ -90,6 +92,7 @@ export class CallRouter {
       } catch (err) {
         failure = err;
         step = failoverStep(method, err, { highAvailability: this.o.failover === 'highAvailability', connecting });
+        if (!connecting && mayHaveRun(err)) sentUnanswered = true;
       }
       if (this.closed) throw clientClosed();
       if (this.o.failover === 'highAvailability' && route.table !== undefined && failure instanceof ShoalError && failure.code === 'UnknownTable') {
@@ -129,7 +132,7 @@ export class CallRouter {
         const down = target;
         this.leaders.forgetSite((s) => parseSiteAddress(s)?.key === down.key);
       }
-      if (rotation.exhausted) throw this.unreachable(method, rotation);
+      if (rotation.exhausted) throw this.unreachable(method, rotation, sentUnanswered);
       const rotate = step.kind === 'siteDown' || (step.kind === 'backOff' && step.rotate);
       if (rotate) target = next;
       const delay = retryDelayMs(step, backOffs, rotation.roundJustEnded, this.o.reconnectIntervalMs);
@@ -138,12 +141,16 @@ export class CallRouter {
     }
   }
 
-  private unreachable(method: Method | undefined, rotation: SiteRotation): ShoalError {
+  private unreachable(method: Method | undefined, rotation: SiteRotation, sentUnanswered: boolean): ShoalError {
     const what = method ?? 'connect';
     const rounds = Math.max(1, this.o.tryReconnectNums);
+    // Of the repeatable calls only append changes state in a way a second call would repeat (a new
+    // sequence); the caller must hear that it may have been written before trying again.
+    const fate = sentUnanswered && method === 'append' ? `; it was sent without an answer, so ${outcomeAdvice(method)}` : '';
     return new ShoalError('Unreachable',
       `${what}: no site could serve it in ${rounds} round(s) over ${this.sites.size} site(s) (tryReconnectNums ${rounds}): ` +
-      `${rotation.describe()}; check that the data nodes run and are reachable from here, or raise tryReconnectNums`);
+      `${rotation.describe()}; check that the data nodes run and are reachable from here, or raise tryReconnectNums${fate}`,
+      { outcome: sentUnanswered ? 'unknown' : 'notSent' });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -86,7 +86,12 @@ export function retryDelayMs(step: FailoverStep, backOffsInARow: number, roundJu
   return 0;
 }
 
-/** What to check after an OutcomeUnknown, per call. */
+/** The failed try may have run on the node: it was sent and no answer came, or the node's own deadline passed. */
+export function mayHaveRun(err: unknown): boolean {
+  return err instanceof ShoalError && (err.outcome === 'unknown' || (err.code === 'Timeout' && err.outcome === undefined));
+}
+
+/** What to check after an OutcomeUnknown (or an Unreachable append that may have run), per call. */
 export function outcomeAdvice(method: Method | undefined): string {
   switch (method) {
     case 'haStreamTable':
@@ -94,6 +99,8 @@ export function outcomeAdvice(method: Method | undefined): string {
       return 'check with listTables whether the table exists before creating it again';
     case 'dropStreamTable':
       return 'check with listTables whether the table is gone before dropping it again';
+    case 'append':
+      return 'its rows may have been written, and appending them again (a new sequence) could write them twice: read the table (getPersistenceMeta, readTable) to check first';
     case 'unsubscribeTable':
       return 'the subscription may still exist on the node; unsubscribe again (UnknownTopic means it is gone)';
     default:

@@ -16,6 +16,7 @@ export type ClientErrorCode =
   | 'BadReply' // the node answered with a reply this client cannot use (a version mismatch or a bug)
   // With highAvailability or reconnect: every site failed for tryReconnectNums rounds. The message lists
   // each site and the last reason it failed; check that the nodes run, or raise tryReconnectNums.
+  // `outcome` 'unknown': a try was sent and never answered (an append may have been written).
   | 'Unreachable'
   // With highAvailability or reconnect: the connection broke after a call that is not safe to repeat
   // (haStreamTable, streamTable, dropStreamTable, unsubscribeTable) was sent, so it may or may not have
@@ -34,7 +35,10 @@ export class ShoalError extends CodedError<string> {
   override readonly name = 'ShoalError';
   /** For NotLeader: the leader as "host:port:alias"; undefined when the node knows none. */
   readonly leader?: string;
-  /** Set on the client's own Timeout and ConnectionClosed errors: whether the request may have run. */
+  /**
+   * Set on the client's own Timeout and ConnectionClosed errors, and on Unreachable: whether the
+   * request may have run ('unknown': some try was sent and never answered).
+   */
   readonly outcome?: RequestOutcome;
 
   constructor(code: string, message: string, options?: { leader?: string; cause?: unknown; outcome?: RequestOutcome }) {

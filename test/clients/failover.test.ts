@@ -93,6 +93,27 @@ test('a broken connection with an append in flight: resent to the next site with
   });
 });
 
+test('an append sent and never answered, then every site down: Unreachable says it may have been written (outcome unknown); one never sent says it was not', async () => {
+  await withCluster(2, { tryReconnectNums: 1 }, async ([a, b], client) => {
+    await client.getPersistenceMeta('trades');
+    b!.refusing = true;
+    b!.connections.forEach((c) => c.socket.terminate());
+    a!.handlers.set('append', (f, conn) => {
+      a!.refusing = true; // dn1 takes the append and dies with it
+      return dieWithIt(f, conn);
+    });
+    const err = await rejectsWith(client.append('trades', ROW), 'Unreachable');
+    assert.equal(err.outcome, 'unknown');
+    assert.match(err.message, /may have been written/);
+    assert.match(err.message, /twice/, 'says what appending the rows again risks');
+    assert.equal(a!.requestsOf('append').length, 1);
+    // Nothing reached a node this time: the caller may safely append again.
+    const never = await rejectsWith(client.append('trades', ROW), 'Unreachable');
+    assert.equal(never.outcome, 'notSent');
+    assert.doesNotMatch(never.message, /may have been written/);
+  });
+});
+
 test('a broken connection after an unsafe call was sent: OutcomeUnknown, and no other node gets it', async () => {
   await withCluster(2, {}, async ([a, b], client) => {
     a!.handlers.set('haStreamTable', dieWithIt);
