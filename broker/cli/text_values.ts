@@ -138,6 +138,7 @@ export function valueFromJson(spec: ColumnSpec, v: unknown): unknown {
       throw new Misfit(`${v} is a number; column type ${typeLabel(spec)} takes a ${spec.type === 'BOOL' ? 'boolean' : 'string'}`);
     }
     if (spec.type === 'FLOAT' || spec.type === 'DOUBLE') return v;
+    if (!spec.type.startsWith('DECIMAL') && !Number.isInteger(v)) throw new Misfit(`${v} has a fraction; column type ${typeLabel(spec)} takes whole numbers`);
     if (!spec.type.startsWith('DECIMAL') && !Number.isSafeInteger(v)) {
       throw new Misfit(`${v} is not an exact integer: JSON numbers beyond 2^53 lose digits, so write 64-bit values as strings ("12345678901234567890")`);
     }

@@ -101,6 +101,8 @@ test('JSON values: strings read as text, numbers must be exact, booleans only fo
   assert.equal(valueFromJson(col('ts'), ''), null);
   assert.equal(valueFromJson(col('note'), ''), '');
   assert.throws(() => valueFromJson(col('qty'), 2 ** 60), /beyond 2\^53 lose digits, so write 64-bit values as strings/);
+  // A fraction in an integer column is not a precision problem: the message must not send the user to strings.
+  assert.throws(() => valueFromJson(col('qty'), 1.5), (e: Error) => /1\.5 has a fraction; column type LONG takes whole numbers/.test(e.message) && !/2\^53/.test(e.message));
   assert.throws(() => valueFromJson(col('sym'), 5), /takes a string/);
   assert.throws(() => valueFromJson(col('id'), true), /does not take one/);
   assert.throws(() => valueFromJson(col('id'), { a: 1 }), /is not a value/);
