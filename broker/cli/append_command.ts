@@ -2,19 +2,22 @@
 // from stdin, converted to the table's column types, appended at the group's leader in batches of
 // --batch rows. A batch is converted whole before it is sent, so a bad line sends nothing of its batch;
 // the batches before it stay written, and the error says how many rows and which offsets they hold.
+// One highAvailability client does the writing: it finds the leader, follows it through a failover and
+// resends a batch with the same producer sequence, so a leader change mid-run neither fails the run
+// nor writes a batch twice.
 
-import { AppendResult, ShoalError } from '../../clients/shoal_client.js';
+import { AppendResult, ShoalClient, ShoalError, connect } from '../../clients/shoal_client.js';
 import { messageOf } from '../../storage/state/errors.js';
 import { CliError } from './cli_errors.js';
-import { CliTarget, NodeAddress } from './cli_target.js';
+import { CliTarget } from './cli_target.js';
 import { CsvReader, CsvRecord } from './csv_rows.js';
-import { callOnLeader } from './leader_calls.js';
-import { NodeConnections } from './node_connections.js';
 import { fetchTable } from './remote_schema.js';
 import { RowBatch, RowBatchBuilder } from './row_input.js';
 
 export const DEFAULT_BATCH_ROWS = 10_000;
 export const MAX_BATCH_ROWS = 1_000_000;
+/** Rounds over the nodes before a batch gives up (each round waits a second): enough for an election. */
+const APPEND_RECONNECT_ROUNDS = 10;
 
 export interface AppendOptions {
   table: string;
@@ -86,24 +89,23 @@ export function progressTo(err: NodeJS.WriteStream, enabled: boolean): ProgressS
 }
 
 export async function runAppend(target: CliTarget, o: AppendOptions, input: AsyncIterable<string>, progress: ProgressSink): Promise<AppendTally> {
-  const conns = new NodeConnections({ user: target.user, password: target.password });
   const tally = new AppendTally();
+  let client: ShoalClient | undefined;
   try {
-    const first = await conns.firstReachable(target.seeds);
-    if ('failures' in first) throw new CliError('UNREACHABLE', `no data node answered: ${first.failures.join('; ')}`);
-    const { schema } = await fetchTable(first.client, o.table);
+    client = await haClientOf(target);
+    const { meta, schema } = await fetchTable(client, o.table);
     const builder = new RowBatchBuilder(schema, o.header ? 'header' : 'noHeader');
     const started = Date.now();
-    let at: NodeAddress = first.at;
+    const writer = client;
     const send = async (batch: RowBatch) => {
       if (batch.rows === 0) return;
+      let result: AppendResult;
       try {
-        const done = await callOnLeader(conns.open, at, (c) => c.append(o.table, batch.data));
-        at = done.at;
-        tally.add(batch.rows, done.value, done.at.label);
+        result = await writer.append(o.table, batch.data);
       } catch (err) {
         throw batchFailed(err, batch, tally);
       }
+      tally.add(batch.rows, result, '');
       progress.update(tally, Date.now() - started);
     };
     const add = (f: () => void) => {
@@ -122,10 +124,27 @@ export async function runAppend(target: CliTarget, o: AppendOptions, input: Asyn
       if (builder.rows >= o.batchRows) await send(builder.take());
     }
     await send(builder.take());
+    if (meta.raftGroup > 0) tally.leader = await client.getStreamingLeader(meta.raftGroup).catch(() => '');
     return tally;
   } finally {
     progress.finish();
-    await conns.closeAll();
+    await client?.close();
+  }
+}
+
+/** One client over every seed node, failing over between them; a refused login is the user's to fix. */
+async function haClientOf(target: CliTarget): Promise<ShoalClient> {
+  const [first] = target.seeds;
+  if (first === undefined) throw new CliError('USAGE', 'no data node to connect to; give --site host:port');
+  try {
+    return await connect({
+      host: first.host, port: first.port, userId: target.user, password: target.password,
+      highAvailability: true, highAvailabilitySites: target.seeds.map((s) => `${s.host}:${s.port}`), tryReconnectNums: APPEND_RECONNECT_ROUNDS,
+    });
+  } catch (err) {
+    if (err instanceof ShoalError && err.code === 'AuthFailed') throw new CliError('CLUSTER', `the login was refused: ${err.message}; check --user and --password (or SHOAL_PASSWORD)`);
+    if (err instanceof ShoalError && err.code === 'Unreachable') throw new CliError('UNREACHABLE', `no data node answered: ${err.message}`);
+    throw err;
   }
 }
 
@@ -153,7 +172,7 @@ async function* records(format: 'csv' | 'json', input: AsyncIterable<string>): A
 function batchFailed(err: unknown, batch: RowBatch, tally: AppendTally): CliError {
   const lines = `lines ${batch.lines[0]}..${batch.lines[batch.lines.length - 1]}`;
   if (err instanceof CliError) return new CliError(err.code, `${err.text}; the batch of ${lines} was not written, and ${tally.earlier()}`);
-  const maybe = err instanceof ShoalError && (err.code === 'Timeout' || err.code === 'ConnectionClosed');
+  const maybe = err instanceof ShoalError && (err.code === 'Timeout' || err.code === 'ConnectionClosed' || err.code === 'OutcomeUnknown' || err.outcome === 'unknown');
   const row = /row (\d+)/.exec(messageOf(err));
   const where = row !== null && batch.lines[Number(row[1])] !== undefined ? ` (row ${row[1]} is line ${batch.lines[Number(row[1])]})` : '';
   const fate = maybe ? 'may or may not have been written (the connection failed before the reply)' : 'was not written';

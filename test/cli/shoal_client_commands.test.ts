@@ -176,3 +176,44 @@ test('usage errors exit 2 and name the problem; a wrong password says what to ch
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /refused the login: .*check --user and --password/);
 });
+
+test('append through a kill -9 of the leader: the run carries on and no batch is written twice (unkeyed table)', { timeout: 90_000 }, async () => {
+  for (let i = 0; i < cluster.nodes.length; i++) if (!cluster.nodes[i]!.child) await cluster.start(i);
+  const c = await connect({ host: '127.0.0.1', port: cluster.nodes[0]!.port, userId: 'admin', password: ADMIN_PASSWORD, highAvailability: true });
+  let leaderPort: number;
+  try {
+    await c.haStreamTable(2, [{ name: 'id', type: 'LONG' }, { name: 'sym', type: 'SYMBOL' }], 'ticks_nokey', 100_000);
+    leaderPort = Number((await waitFor('a leader of group 2', async () => (await c.getStreamingLeader(2)) || undefined)).split(':')[1]);
+  } finally {
+    await c.close();
+  }
+  const victim = cluster.nodes.findIndex((n) => n.port === leaderPort);
+  const entry = cluster.nodes.find((_, i) => i !== victim)!;
+  const child = spawn(process.execPath, [shoal, 'append', 'ticks_nokey', ...site(entry.port), '--batch', '100'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.stdin.write('id,sym\n');
+  const CHUNKS = 30;
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    child.stdin.write(Array.from({ length: 100 }, (_, i) => `${chunk * 100 + i},S${i % 3}\n`).join(''));
+    if (chunk === 10) await cluster.kill(victim);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  child.stdin.end();
+  const status = await Promise.race([exited, new Promise<'late'>((r) => setTimeout(() => r('late'), 60_000))]);
+  if (status === 'late') child.kill('SIGKILL');
+  assert.equal(status, 0, `stdout: ${stdout}\nstderr: ${stderr}`);
+  assert.match(stdout, /3000 rows sent in 30 batches; 3000 written/);
+  const check = await connect({ host: '127.0.0.1', port: entry.port, userId: 'admin', password: ADMIN_PASSWORD, highAvailability: true });
+  try {
+    const rows = (await check.readTable('ticks_nokey', 0, 10_000)).rows.map((r) => Number(r['id']));
+    assert.equal(rows.length, CHUNKS * 100, 'every row once: a batch resent after the failover was not written again');
+    assert.deepEqual([...rows].sort((a, b) => a - b), Array.from({ length: CHUNKS * 100 }, (_, i) => i));
+  } finally {
+    await check.close();
+  }
+  await cluster.start(victim);
+});
