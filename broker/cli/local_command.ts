@@ -46,4 +46,10 @@ export async function runLocal(flag: (name: string) => string | undefined, shoal
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop); // the terminal went away
+  // However this process ends (an uncaught error, a closed stdout pipe), its nodes must not outlive it.
+  process.on('exit', () => {
+    for (const c of children.values()) c.kill('SIGTERM');
+  });
+  process.stdout.on('error', () => stop()); // e.g. `shoal local | head`: the reader left
 }

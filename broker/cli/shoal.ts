@@ -36,6 +36,14 @@ function intFlag(args: string[], name: string, fallback: number): number {
 
 class UsageError extends Error {}
 
+/** Every argument is one of `known` followed by its value: a mistyped flag must not be ignored. */
+function checkFlags(rest: string[], known: string[], command: string): void {
+  for (let i = 0; i < rest.length; i += 2) {
+    if (!known.includes(rest[i]!)) throw new UsageError(`${command}: unknown argument "${rest[i]}"; it takes ${known.map((k) => `${k} VALUE`).join(', ')}`);
+    if (rest[i + 1] === undefined) throw new UsageError(`${command}: ${rest[i]} needs a value`);
+  }
+}
+
 function repoRoot(): string {
   // dist/broker/cli/shoal.js -> repository root
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -54,7 +62,10 @@ async function check(args: string[]): Promise<void> {
 
 async function main(args: string[]): Promise<void> {
   const command = args[0];
-  if (command === 'local') return runLocal((name) => flag(args, name), fileURLToPath(import.meta.url), repoRoot());
+  if (command === 'local') {
+    checkFlags(args.slice(1), ['--config-dir', '--home'], 'local');
+    return runLocal((name) => flag(args, name), fileURLToPath(import.meta.url), repoRoot());
+  }
   if (command === 'check') return check(args.slice(1));
   if (isClientCommand(command)) {
     process.exitCode = await runClientCommand(command, args.slice(1), {
