@@ -48,12 +48,16 @@ export interface HttpRequestInfo {
   url: string;
   query: string;
   headers: Record<string, string>;
+  /** POST, PUT and PATCH only: the whole request body (at most MAX_HTTP_BODY_BYTES; a longer one gets 413). */
+  body?: Uint8Array;
 }
 
 export interface HttpReply {
   status: number;
   contentType: string;
   body: string | Uint8Array;
+  /** Extra response headers (e.g. set-cookie, www-authenticate), lower-case names. */
+  headers?: Record<string, string>;
 }
 
 export type HttpRoute = (req: HttpRequestInfo) => HttpReply | Promise<HttpReply>;
