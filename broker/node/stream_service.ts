@@ -4,7 +4,7 @@
 // Writes go only through a group's leader; reads of replicated state work on any member.
 
 import { ColumnSpec, TableSchema, checkKeyColumns, checkSchema, encodeSchema, typeLabel } from '../table/schema.js';
-import { BatchLimits, decodeAppendBatch } from '../table/batch.js';
+import { BatchLimits, decodeAppendBatch, filterKeys } from '../table/batch.js';
 import { TableError } from '../table/errors.js';
 import { Column, FilterValue, Replies, Requests } from '../protocol/methods.js';
 import { AppendCommand, CommandKind, MAX_PRODUCER_ID_BYTES, ProducerStamp, StreamCommand } from '../stream/commands.js';
@@ -117,8 +117,18 @@ export class StreamService {
     if (!NAME_PATTERN.test(r.actionName)) throw new ServiceError('BadRequest', `actionName "${r.actionName}" must start with a letter or _ and hold only letters, digits and _`);
     let filter: Set<string | number | bigint | boolean> | undefined;
     if (r.filter.length > 0) {
-      if (table.definition.filterColumn === '') throw new ServiceError('BadRequest', `stream table ${r.tableName} has no filter column: call setStreamTableFilterColumn first`);
+      const column = table.definition.filterColumn;
+      if (column === '') throw new ServiceError('BadRequest', `stream table ${r.tableName} has no filter column: call setStreamTableFilterColumn first`);
       filter = new Set(r.filter.map(filterValue));
+      // Refused now, not at the first push (which would close the subscription with BAD_FILTER).
+      const spec = table.definition.schema.columns.find((c) => c.name === column)!;
+      const values = filter;
+      try {
+        filterKeys(spec, values);
+      } catch (err) {
+        if (err instanceof TableError) throw new ServiceError('BadRequest', `subscribeTable ${r.tableName}: ${err.message}`);
+        throw err;
+      }
     }
     const topic = this.topicOf(group, r.tableName, r.actionName);
     const { startOffset } = this.o.hub.subscribe({ group, table, topic, offset: r.offset ?? -1, filter, sink });

@@ -93,6 +93,11 @@ export class SubscriptionHub implements StreamNodeListener {
     for (const s of [...this.byTopic.values()]) if (s.sink === sink) this.unsubscribe(s.topic);
   }
 
+  /** The sink a topic's rows go to (the admin API names its client); undefined when not subscribed here. */
+  sinkOf(topic: string): SubscriberSink | undefined {
+    return this.byTopic.get(topic)?.sink;
+  }
+
   countFor(group: number, table: string): number {
     let n = 0;
     for (const s of this.byTopic.values()) if (s.group === group && s.table.name === table) n++;

@@ -262,21 +262,24 @@ export function filterRowIndexes(batch: DecodedBatch, column: number, values: Re
   const view = viewAt(batch, column);
   if (view === undefined) throw new TableError('BAD_FILTER', `filter column index ${column} is not a column of the ${batch.schema.columns.length}-column table`);
   if (values.size === 0) return [];
-  const spec = view.spec;
-  let wanted: Set<string>;
-  try {
-    const filterData = buildColumn(spec, [...values]);
-    wanted = new Set(rowKeyStrings([viewOf(spec, filterData)], values.size));
-  } catch (err) {
-    if (!(err instanceof TableError)) throw err;
-    throw new TableError('BAD_FILTER', `a filter value does not fit column "${spec.name}": ${err.message}`, spec.name, { cause: err });
-  }
+  const wanted = filterKeys(view.spec, values);
   const keys = rowKeyStrings([view], batch.numRows);
   const out: number[] = [];
   for (let i = 0; i < keys.length; i++) {
     if (wanted.has(keys[i]!)) out.push(i); // a null row's key (one 0x00 byte) is no filter value's key
   }
   return out;
+}
+
+/** The row keys of filter values converted to the column's type; a value that does not fit is BAD_FILTER. */
+export function filterKeys(spec: ColumnSpec, values: ReadonlySet<string | number | bigint | boolean>): Set<string> {
+  try {
+    const filterData = buildColumn(spec, [...values]);
+    return new Set(rowKeyStrings([viewOf(spec, filterData)], values.size));
+  } catch (err) {
+    if (!(err instanceof TableError)) throw err;
+    throw new TableError('BAD_FILTER', `a filter value does not fit column "${spec.name}": ${err.message}`, spec.name, { cause: err });
+  }
 }
 
 /** One IPC stream with one batch holding the rows of every `ipcs` batch in order (each decoded and checked again). */

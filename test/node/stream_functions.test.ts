@@ -70,6 +70,11 @@ test('filters, persisted offsets with -2, removeTopicOffset, and drop refused wh
     handler: (r: Record<string, unknown>, id?: number) => void seen.push({ id: r['id'] as bigint, sym: r['sym'] as string, offset: id! }),
   });
   assert.deepEqual(await c.append('quotes', rows(0, 1, ['A'])), { firstOffset: 0, rowsWritten: 1, rowsDropped: 0, repeated: false }, 'rows no filter selects are still appended and acknowledged');
+  await assert.rejects(
+    c.subscribeTable({ tableName: 'quotes', actionName: 'bad_filter', offset: 0, filter: [true], handler: () => undefined }),
+    (e: ShoalError) => e.code === 'BadRequest' && /does not fit column "sym"/.test(e.message),
+    'a filter value the filter column cannot hold is refused at subscribe time, not at the first push',
+  );
   await c.append('quotes', rows(1, 8, ['B', 'C', 'A']));
   await waitFor('the B rows', () => (seen.length === 3 ? true : undefined));
   assert.deepEqual(seen.map((s) => [s.sym, s.offset]), [['B', 1], ['B', 4], ['B', 7]], 'each row with its own offset');
