@@ -14,6 +14,8 @@ import { NodeDirectory } from './node_directory.js';
 import { StreamNode } from './stream_node.js';
 import { StreamService } from './stream_service.js';
 import { SubscriptionHub } from './subscription_hub.js';
+import { LoginGate } from '../admin/login_gate.js';
+import { dataNodeAdminRoutes, sessionCookieName } from '../admin/admin_routes.js';
 
 export interface DataNodeOptions {
   cluster: ClusterConfig;
@@ -107,6 +109,8 @@ export class DataNode {
       errorsByCode: Object.fromEntries(sessionStats.errorsByCode), peers: Object.fromEntries([...links.stats().perPeer].map(([id, s]) => [directory.siteText(id), s])),
       server: server.stats(), // called only once a client is connected, so the server exists by then
     });
+    // The admin API's login (HTTP Basic or a session cookie, the node's users); wrap other HTTP routes with adminLogin.requireLogin.
+    const adminLogin = new LoginGate({ users, cookieName: sessionCookieName(config.site.port), nowMs: () => Date.now() });
     const server = await NodeServer.listen({
       host: config.site.host, port: config.site.port, nodeId, clusterSecret: secret ?? '', peerIds,
       maxClientFrameBytes: MAX_CLIENT_FRAME_BYTES, maxPeerFrameBytes: MAX_PEER_FRAME_BYTES,
@@ -124,6 +128,7 @@ export class DataNode {
       },
       http: new Map([
         ['/health', () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ status: 'ok', node: directory.siteText(nodeId), groups: stream.groupIds().map((g) => ({ id: g, leader: directory.siteText(stream.leaderId(g)) ?? '', isLeader: stream.isLeader(g) })) }) })],
+        ...dataNodeAdminRoutes(adminLogin, { directory, nodeId, stream, hub, links, sessions }),
       ]),
     });
     links.start();
