@@ -52,6 +52,8 @@ export interface HostEvents {
   /** `asWitness`: the node was a witness when it reached this entry, so no data was applied. */
   applied?(group: number, entry: Entry, asWitness: boolean): void;
   groupRemoved?(group: number): void;
+  /** This node became a candidate at `term` (pre-votes, which change no term, are not elections). */
+  electionStarted?(group: number, term: number): void;
 }
 
 export interface HostOptions {
@@ -251,6 +253,8 @@ export class MultiRaftHost {
     const late = new Map<number, PeerBatch>();
     for (const { group, ready } of readies) {
       if (ready.softState) this.onSoftState(group, ready);
+      const hs = ready.hardState;
+      if (hs && hs.vote === this.nodeId && hs.term > group.storage.hardState.term) this.opts.events?.electionStarted?.(group.id, hs.term);
       // Order matters if a crash keeps only a prefix of the round: the hard state's commit must
       // never point past entries that did not make it, so the snapshot and entries go first.
       if (ready.snapshot) records.push({ kind: 'snapshot', group: group.id, snapshot: ready.snapshot });

@@ -17,8 +17,8 @@ import { GroupStateWriter } from '../../storage/state/group_state_writer.js';
 import { RocksStateStore } from '../../storage/state/rocks_state_store.js';
 import { StateStore } from '../../storage/state/state_store.js';
 import { NodeWalFiles } from '../../storage/wal/node_wal_files.js';
-import { WriteAheadLog } from '../../storage/wal/write_ahead_log.js';
-import { StreamCommand, encodeCommand } from '../stream/commands.js';
+import { WalFlushObserver, WriteAheadLog } from '../../storage/wal/write_ahead_log.js';
+import { CommandKind, StreamCommand, decodeCommand, encodeCommand } from '../stream/commands.js';
 import { loadStreamGroup } from '../stream/load_group.js';
 import { ApplyResult, StreamGroup } from '../stream/stream_group.js';
 import { AppendOutcome, StreamTable } from '../stream/stream_table.js';
@@ -57,6 +57,12 @@ export interface StreamNodeListener {
   roleChanged?(group: number, role: Role, term: number, lead: number): void;
   rowsAppended?(group: number, table: StreamTable, outcome: AppendOutcome): void;
   tableDropped?(group: number, table: string): void;
+  // For metrics: events no state holds afterwards.
+  electionStarted?(group: number, term: number): void;
+  /** Every applied append on this replica, also those that wrote nothing (all keys seen, or a producer's repeat). */
+  appendApplied?(group: number, table: string, outcome: AppendOutcome): void;
+  /** A Raft snapshot for follower `to` was sent, or held back (a state store cannot be streamed yet). */
+  snapshotTransfer?(group: number, to: number, outcome: 'sent' | 'withheld'): void;
 }
 
 /** How often retention purges run; rows live at most retentionMinutes plus this. */
@@ -74,6 +80,7 @@ export class StreamNode {
   private snapshotsWithheld = 0;
   private readonly withheldFrom = new Set<string>(); // group/peer pairs already logged
   private lastPurgeMs = 0;
+  private lastApplyResult: ApplyResult | undefined; // from the group's apply to the host's applied event, for appendApplied
 
   private constructor(
     private readonly o: StreamNodeOptions,
@@ -104,7 +111,7 @@ export class StreamNode {
       onWriteError: (err) => this.fatal(err),
     });
     this.groups.set(id, new StreamGroup(id, this.store, writer, loaded, {
-      applied: (group, lsn, term, result) => this.pending.applied(group, lsn, term, result),
+      applied: (group, lsn, term, result) => { this.lastApplyResult = result; this.pending.applied(group, lsn, term, result); },
       rowsAppended: (group, table, outcome) => { for (const l of this.listeners) l.rowsAppended?.(group, table, outcome); },
       tableDropped: (group, table) => { for (const l of this.listeners) l.tableDropped?.(group, table); },
       listenerFailed: (group, error) => this.o.log(`raft group ${group}: a listener of applied changes failed: ${String(error)}`),
@@ -129,12 +136,16 @@ export class StreamNode {
       },
       events: {
         roleChanged: (group, role, term, lead) => { for (const l of this.listeners) l.roleChanged?.(group, role, term, lead); },
+        electionStarted: (group, term) => { for (const l of this.listeners) l.electionStarted?.(group, term); },
         applied: (group, entry) => {
           // Entries the state machine never saw (a new leader's empty entry, membership changes,
           // anything a witness skips) still move the writer's LSN, so checkpoints can cover them;
           // for the ones it applied, skipTo and pending.applied find nothing left to do.
           this.groups.get(group)?.skipTo(entry.index);
           this.pending.applied(group, entry.index, entry.term, undefined);
+          const result = this.lastApplyResult;
+          this.lastApplyResult = undefined;
+          if (result?.ok && result.append) this.notifyAppendApplied(group, entry.data, result.append);
         },
       },
     }, recovered);
@@ -228,6 +239,22 @@ export class StreamNode {
     return { rounds: this.host.stats.rounds, syncs: this.host.stats.syncs, pendingProposals: this.pending.count(), snapshotsWithheld: this.snapshotsWithheld };
   }
 
+  /** Metrics: watches the WAL's flushes (one observer). */
+  observeWal(observer: WalFlushObserver): void {
+    this.wal.observer = observer;
+  }
+
+  /** Only when a listener asks: decoding the entry again costs a little on every append. */
+  private notifyAppendApplied(group: number, data: Uint8Array, outcome: AppendOutcome): void {
+    if (!this.listeners.some((l) => l.appendApplied)) return;
+    try {
+      const command = decodeCommand(data);
+      if (command.kind === CommandKind.Append) for (const l of this.listeners) l.appendApplied?.(group, command.table, outcome);
+    } catch (err) {
+      this.o.log(`raft group ${group}: a listener of applied appends failed: ${String(err)}`); // the apply stands
+    }
+  }
+
   checkpointNow(): Promise<unknown> {
     return this.checkpointer.runOnce();
   }
@@ -242,7 +269,10 @@ export class StreamNode {
   private withoutStoreSnapshots(batch: PeerBatch): PeerBatch {
     if (!batch.messages.some((m) => m.message.type === MessageType.Snap)) return batch;
     const messages = batch.messages.filter(({ group, message }) => {
-      if (message.type !== MessageType.Snap || (message.snapshot?.data.byteLength ?? 0) > 0) return true;
+      if (message.type !== MessageType.Snap) return true;
+      const withheld = (message.snapshot?.data.byteLength ?? 0) === 0;
+      for (const l of this.listeners) l.snapshotTransfer?.(group, batch.to, withheld ? 'withheld' : 'sent');
+      if (!withheld) return true;
       this.snapshotsWithheld++;
       // Raft retries every heartbeat: say it once per follower, count the rest.
       const key = `${group}/${batch.to}`;

@@ -55,6 +55,8 @@ interface Subscriber {
 
 export class SubscriptionHub implements StreamNodeListener {
   private readonly byTopic = new Map<string, Subscriber>();
+  /** Optional (metrics): told of every subscription this node starts serving. */
+  onSubscribed: ((group: number, table: string, topic: string) => void) | undefined;
 
   constructor(
     private readonly node: StreamNode,
@@ -76,6 +78,7 @@ export class SubscriptionHub implements StreamNodeListener {
     if (start > next) start = next; // DolphinDB subscribes from the end when asked past it
     const s: Subscriber = { group: r.group, table: r.table, topic: r.topic, filter: r.filter, sink: r.sink, nextOffset: start, catchingUp: start < next, closed: false, delivered: 0 };
     this.byTopic.set(r.topic, s);
+    this.onSubscribed?.(r.group, r.table.name, r.topic);
     if (s.catchingUp) setImmediate(() => void this.catchUp(s)); // after the subscribe reply goes out
     return { startOffset: start };
   }

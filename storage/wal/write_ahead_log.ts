@@ -45,6 +45,19 @@ export interface WalRecovery {
   tornTail: TornTail | undefined;
 }
 
+/** What one flush (one group-commit write, and its fdatasyncs) did; for metrics. */
+export interface WalFlush {
+  bytes: number;
+  frames: number;
+  fdatasyncs: number;
+  failed: boolean;
+}
+
+/** Watches flushes: flushStarted() as one begins, and the function it returns when it ends (the caller times it). */
+export interface WalFlushObserver {
+  flushStarted(): (flush: WalFlush) => void;
+}
+
 /** The frames one segment receives in one flush. */
 interface SegmentWrite {
   seq: number;
@@ -77,6 +90,8 @@ export class WriteAheadLog implements HostWal {
   private readonly defer: (run: () => void) => void;
   private closed = false;
   readonly stats = { flushes: 0, fdatasyncs: 0, framesWritten: 0, bytesWritten: 0, failedFlushes: 0, segmentsReleased: 0 };
+  /** Optional (metrics); never changes what the log does. */
+  observer: WalFlushObserver | undefined;
 
   /** Reads and checks the log, cuts off a torn tail, and opens it for appending after it. */
   static open(opts: WalOptions): { wal: WriteAheadLog; recovery: WalRecovery } {
@@ -185,8 +200,11 @@ export class WriteAheadLog implements HostWal {
     this.waiters = [];
     this.forceDataSync = false;
     this.stats.flushes++;
+    const flushEnded = this.observer?.flushStarted();
+    const fdatasyncsBefore = this.stats.fdatasyncs;
     this.writeBatch(batch, 0, forceDataSync, (error) => {
       this.inFlight = false;
+      flushEnded?.({ bytes: sumOf(batch, (w) => w.chunks.sizeBytes), frames: sumOf(batch, (w) => w.chunks.frames), fdatasyncs: this.stats.fdatasyncs - fdatasyncsBefore, failed: error !== undefined });
       if (error) this.onWriteFailed(error, batch, waiters);
       else for (const w of waiters) w();
       if (this.waiters.length > 0 && !this.closed) this.scheduleFlush();
@@ -320,4 +338,10 @@ export class WriteAheadLog implements HostWal {
       file.close(() => done(error));
     });
   }
+}
+
+function sumOf<T>(items: readonly T[], value: (item: T) => number): number {
+  let n = 0;
+  for (const item of items) n += value(item);
+  return n;
 }
