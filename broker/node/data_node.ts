@@ -9,6 +9,7 @@ import { encodePeerBatch, decodePeerBatch } from '../protocol/peer_frames.js';
 import { NodeServer, ClientConnection } from '../server/node_server.js';
 import { PeerLinks } from '../server/peer_links.js';
 import { UserStore } from '../auth/user_store.js';
+import { NodeMetrics, metricsRoute } from '../metrics/node_metrics.js';
 import { ClientSession, SessionStats } from './client_session.js';
 import { NodeDirectory } from './node_directory.js';
 import { StreamNode } from './stream_node.js';
@@ -129,6 +130,7 @@ export class DataNode {
       http: new Map([
         ['/health', () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ status: 'ok', node: directory.siteText(nodeId), groups: stream.groupIds().map((g) => ({ id: g, leader: directory.siteText(stream.leaderId(g)) ?? '', isLeader: stream.isLeader(g) })) }) })],
         ...dataNodeAdminRoutes(adminLogin, { directory, nodeId, stream, hub, links, sessions }),
+        ['/metrics', metricsRoute(new NodeMetrics({ nodeId, site: directory.siteText(nodeId) ?? o.alias, node: stream, hub, clients: () => ({ ...sessionStats, connections: sessions.size }), peers: () => links.stats().perPeer }))],
       ]),
     });
     links.start();
