@@ -3,6 +3,7 @@
 // The page may fail over to another node and call it from its first node's origin, so every route
 // answers CORS for the origins of the cluster's own nodes, and for them only.
 
+import type { ClusterConfig } from '../../config/index.js';
 import type { HttpReply, HttpRequestInfo, HttpRoute } from '../server/node_server.js';
 import { AdminError, errorReply, jsonReply } from './admin_error.js';
 import { groupsJson, nodesJson, peersJson, subscriptionsJson, tablesJson } from './admin_json.js';
@@ -51,14 +52,13 @@ export function adminRoutes(o: AdminRoutesOptions): Array<[string, HttpRoute]> {
   return routes.map(([path, route]) => [path, withCors(origins, route)]);
 }
 
-/** The admin routes of a running data node: its live state, its users, its cluster's node origins. */
-export function dataNodeAdminRoutes(login: LoginGate, parts: LiveNodeParts): Array<[string, HttpRoute]> {
-  const nodeOrigins: string[] = [];
-  for (let id = 1; parts.directory.site(id) !== undefined; id++) {
-    const site = parts.directory.site(id)!;
-    nodeOrigins.push(`http://${site.host}:${site.port}`);
-  }
-  return adminRoutes({ login, nodeOrigins, snapshot: () => liveSnapshot(parts) });
+/** The admin routes of a running data node: its live state, its users, the origins of its cluster's data nodes. */
+export function dataNodeAdminRoutes(login: LoginGate, cluster: ClusterConfig, parts: Omit<LiveNodeParts, 'dataNodeIds'>): Array<[string, HttpRoute]> {
+  // Node ids are 1-based positions in cluster.nodes (NodeDirectory); only data nodes serve this API.
+  const dataNodes = cluster.nodes.nodes.map((n, i) => ({ id: i + 1, node: n })).filter(({ node }) => node.mode === 'datanode');
+  const nodeOrigins = dataNodes.map(({ node }) => `http://${node.host}:${node.port}`);
+  const live: LiveNodeParts = { ...parts, dataNodeIds: dataNodes.map(({ id }) => id) };
+  return adminRoutes({ login, nodeOrigins, snapshot: () => liveSnapshot(live) });
 }
 
 /** The cookie of a node's admin session: cookies ignore ports, so two nodes on one host need two names. */

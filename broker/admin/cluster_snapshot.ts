@@ -1,4 +1,4 @@
-// What one node knows about the cluster at one moment, as plain data: its sites and whether it
+// What one node knows about the cluster at one moment, as plain data: the data nodes and whether it
 // reaches them, the Raft state of the groups it hosts, its tables and the subscriptions it serves.
 // The admin API's JSON is built from a snapshot (admin_json.ts), so the builders can be tested with
 // fake state; liveSnapshot() reads one from a running data node's parts, without any I/O.
@@ -91,6 +91,8 @@ export interface ClusterSnapshot {
 /** The parts of a running data node a snapshot is read from. */
 export interface LiveNodeParts {
   directory: NodeDirectory;
+  /** The data nodes among the directory's ids (cluster.nodes also names controllers and agents). */
+  dataNodeIds: readonly number[];
   nodeId: number;
   stream: StreamNode;
   hub: SubscriptionHub;
@@ -102,8 +104,9 @@ export interface LiveNodeParts {
 export function liveSnapshot(p: LiveNodeParts): ClusterSnapshot {
   const linkStats = p.links.stats().perPeer;
   const sites: NodeSite[] = [];
-  for (let id = 1; p.directory.site(id) !== undefined; id++) {
-    const s = p.directory.site(id)!;
+  for (const id of p.dataNodeIds) {
+    const s = p.directory.site(id);
+    if (s === undefined) continue;
     const link = linkStats.get(id);
     const reach: Reach = id === p.nodeId ? 'self' : link === undefined ? 'noLink' : link.connected ? 'connected' : 'disconnected';
     sites.push({ nodeId: id, host: s.host, port: s.port, alias: s.alias, reach });
