@@ -12,8 +12,6 @@ import { LoginGate, PAGE_HEADER } from './login_gate.js';
 import { PAGE_HTML } from './page/index_html.js';
 import { PAGE_SCRIPT } from './page/app_js.js';
 
-export const ADMIN_PATHS = ['/', '/app.js', '/info/peers', '/api/groups', '/api/tables', '/api/subscriptions', '/api/nodes', '/api/login', '/api/logout'] as const;
-
 export interface AdminRoutesOptions {
   login: LoginGate;
   /** This node's view, read fresh for every request. */
