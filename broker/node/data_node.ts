@@ -130,7 +130,7 @@ export class DataNode {
       http: new Map([
         ['/health', () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ status: 'ok', node: directory.siteText(nodeId), groups: stream.groupIds().map((g) => ({ id: g, leader: directory.siteText(stream.leaderId(g)) ?? '', isLeader: stream.isLeader(g) })) }) })],
         ...dataNodeAdminRoutes(adminLogin, o.cluster, { directory, nodeId, stream, hub, links, sessions }),
-        ['/metrics', metricsRoute(new NodeMetrics({ nodeId, site: directory.siteText(nodeId) ?? o.alias, node: stream, hub, clients: () => ({ ...sessionStats, connections: sessions.size }), peers: () => links.stats().perPeer }))],
+        ['/metrics', adminLogin.requireLogin(metricsRoute(new NodeMetrics({ nodeId, site: directory.siteText(nodeId) ?? o.alias, node: stream, hub, clients: () => ({ ...sessionStats, connections: sessions.size }), peers: () => links.stats().perPeer })))],
       ]),
     });
     links.start();

@@ -169,3 +169,14 @@ test('every metric the Grafana dashboard uses is exported by a running node', as
   // The check itself can fail: a misspelt name is reported.
   assert.equal(metricNamesOf('rate(shoal_wal_fsync_duration_second_bucket[1m])').filter((n) => !exported.has(n)).length, 1);
 });
+
+test('/metrics needs the client login, like every admin route beyond /health', async () => {
+  const url = `http://127.0.0.1:${cluster.nodes[0]!.port}/metrics`;
+  const anonymous = await fetch(url);
+  assert.equal(anonymous.status, 401);
+  assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Basic/);
+  assert.doesNotMatch(await anonymous.text(), /shoal_raft_term/, 'no metric leaks without a login');
+  const wrong = await fetch(url, { headers: { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` } });
+  assert.equal(wrong.status, 401);
+  assert.ok((await scrape(0)).samples.some((s) => s.name === 'shoal_raft_term'), 'with the login it answers');
+});
