@@ -34,7 +34,7 @@ export async function runLocal(flag: (name: string) => string | undefined, shoal
     });
   }
   console.log('Connect a client to any of:');
-  for (const n of dataNodes) console.log(`  ws://${n.host}:${n.port}/client   (${n.alias}; health: http://${n.host}:${n.port}/health)`);
+  for (const n of dataNodes) console.log(`  ws://${n.host}:${n.port}/client   (${n.alias}; cluster page: http://${n.host}:${n.port}/ ; Prometheus: /metrics)`);
   console.log('  user admin, password as set by adminPassword in cluster.cfg. Ctrl-C stops the cluster.');
   console.log('In another terminal: `npm run shoal -- status` shows nodes, groups and leaders; `npm run example` kills a leader under load and shows nothing is lost.');
   const stop = () => {
