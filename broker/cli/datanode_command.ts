@@ -33,7 +33,8 @@ export async function runDataNode(flag: (name: string) => string | undefined): P
     console.error(`shoal ${alias}: ${error.message}`);
     process.exit(1);
   };
-  const node = await DataNode.start({ cluster, alias, home, log, announce: (line) => { console.log(line); log(line); }, onFatal: fatal });
+  const peerRoutes = peerRoutesOf(process.env['SHOAL_PEER_ROUTES']);
+  const node = await DataNode.start({ cluster, alias, home, log, announce: (line) => { console.log(line); log(line); }, onFatal: fatal, peerRoutes });
   console.log(`shoal ${alias} ready on ${node.config.site.host}:${node.config.site.port}`);
   let stopping = false;
   const stop = (signal: string) => {
@@ -59,4 +60,22 @@ async function aliasOf(flag: (name: string) => string | undefined): Promise<stri
   if (!config) throw new DataNodeUsageError('say which node this is: -alias A, -localSite host:port:alias, or -config F with a localSite line');
   const source = await readConfigSource(config);
   return requireLocalSite(parseConfigFile(source.text, source.file), '127.0.0.1:8902:datanode1').site.alias;
+}
+
+/**
+ * SHOAL_PEER_ROUTES="dn2=127.0.0.1:41002,dn3=127.0.0.1:41003": dial those peers there instead of at
+ * their sites (fault tests put proxies between nodes). Unset in production.
+ */
+export function peerRoutesOf(text: string | undefined): Map<string, { host: string; port: number }> {
+  const routes = new Map<string, { host: string; port: number }>();
+  if (text === undefined || text.trim() === '') return routes;
+  for (const part of text.split(',')) {
+    const m = /^\s*([A-Za-z0-9_.-]+)=([^:\s]+):(\d{1,5})\s*$/.exec(part);
+    const port = m === null ? NaN : Number(m[3]);
+    if (m === null || port < 1 || port > 65535) {
+      throw new DataNodeUsageError(`SHOAL_PEER_ROUTES: "${part}" is not alias=host:port (e.g. dn2=127.0.0.1:41002)`);
+    }
+    routes.set(m[1]!, { host: m[2]!, port });
+  }
+  return routes;
 }

@@ -27,6 +27,11 @@ export interface DataNodeOptions {
   /** Printed once, when the admin account is created with a generated password. */
   announce(line: string): void;
   onFatal(error: Error): void;
+  /**
+   * Where to dial a peer instead of its site, by alias: how fault tests put a proxy that drops,
+   * delays or cuts one direction between two nodes. Peers still prove who they are in the handshake.
+   */
+  peerRoutes?: ReadonlyMap<string, { host: string; port: number }>;
 }
 
 /** Fixed engine parameters; the config keys that tune them come with the benchmarks. */
@@ -79,7 +84,9 @@ export class DataNode {
     const peers = new Map<number, { host: string; port: number }>();
     for (const id of peerIds) {
       const site = directory.site(id)!;
-      peers.set(id, { host: site.host, port: site.port });
+      const route = o.peerRoutes?.get(site.alias);
+      peers.set(id, route ?? { host: site.host, port: site.port });
+      if (route) o.log(`peer ${site.alias} is dialled through ${route.host}:${route.port} (SHOAL_PEER_ROUTES)`);
     }
     const links = new PeerLinks({
       nodeId, clusterSecret: secret ?? '', peers, maxQueuedBytesPerPeer: 64 << 20,

@@ -47,3 +47,13 @@ test('a failure no command foresaw (a WAL directory that is a file) is one line 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SHOAL_PEER_ROUTES: alias=host:port pairs, and a clear error for anything else', async () => {
+  const { peerRoutesOf } = await import('../../broker/cli/datanode_command.js');
+  assert.deepEqual([...peerRoutesOf('dn2=127.0.0.1:41002, dn3=127.0.0.1:41003')], [['dn2', { host: '127.0.0.1', port: 41002 }], ['dn3', { host: '127.0.0.1', port: 41003 }]]);
+  assert.equal(peerRoutesOf(undefined).size, 0);
+  assert.equal(peerRoutesOf('').size, 0);
+  for (const bad of ['dn2', 'dn2=127.0.0.1', 'dn2=127.0.0.1:0', 'dn2=127.0.0.1:70000', '=1.2.3.4:5']) {
+    assert.throws(() => peerRoutesOf(bad), /SHOAL_PEER_ROUTES: .* is not alias=host:port/, bad);
+  }
+});
