@@ -48,12 +48,19 @@ export interface ReplicaRead {
   table: string;
   /** Every retained row, in offset order. */
   rows: Array<{ offset: number; id: string }>;
+  /**
+   * The oldest offset the node still retains (readTable's first_offset), when it purged older rows.
+   * Absent means 0: a replica whose rows start later without saying so is missing rows (divergence).
+   */
+  firstOffset?: number;
 }
 
 export interface TableInfo {
   name: string;
   /** Keyed on the id column: a row whose id exists is dropped (so a retried batch never repeats). */
   keyed: boolean;
+  /** The nodes that should hold it (its group's members); each one without a final read is reported. */
+  replicas?: string[];
 }
 
 export interface FaultEvent {
