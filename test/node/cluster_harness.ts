@@ -49,11 +49,15 @@ export class TestCluster {
     return cluster;
   }
 
-  /** Starts node i (0-based) and waits until it listens. */
-  async start(i: number, timeoutMs = 20_000): Promise<void> {
+  /**
+   * Starts node i (0-based) and waits until it listens. `env` is added to this process's environment
+   * (the fault suite passes SHOAL_PEER_ROUTES to put a proxy on each peer link).
+   */
+  async start(i: number, timeoutMs = 20_000, options: { env?: Record<string, string> } = {}): Promise<void> {
     const n = this.nodes[i]!;
     if (n.child) throw new Error(`${n.alias} is already running`);
-    const child = spawn(process.execPath, [SHOAL, '-mode', 'datanode', '-home', this.home, '-nodesFile', this.nodesFile, '-clusterConfig', this.clusterFile, '-alias', n.alias, '-logFile', join(this.home, `${n.alias}.log`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
+    const child = spawn(process.execPath, [SHOAL, '-mode', 'datanode', '-home', this.home, '-nodesFile', this.nodesFile, '-clusterConfig', this.clusterFile, '-alias', n.alias, '-logFile', join(this.home, `${n.alias}.log`)], { stdio: ['ignore', 'pipe', 'pipe'], env });
     n.child = child;
     n.output = '';
     child.stdout!.on('data', (d: Buffer) => (n.output += d.toString()));
