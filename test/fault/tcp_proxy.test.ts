@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Server, Socket, connect, createServer } from 'node:net';
 import { after, test } from 'node:test';
 import { waitFor } from '../server/net_helpers.js';
-import { TcpProxy, TcpProxyError } from './tcp_proxy.js';
+import { TcpProxy, TcpProxyError, resetSocket } from './tcp_proxy.js';
 
 /** A TCP server that records the bytes of every accepted connection. */
 class RecordingServer {
@@ -180,4 +180,22 @@ test('close() resets connections and frees the port', async () => {
     reuse.listen(proxy.port, '127.0.0.1', () => resolve());
   });
   await new Promise((r) => reuse.close(r));
+});
+
+test('resetSocket on a socket whose end() is still pending releases it (a plain RST would leak the handle on Node 20)', async () => {
+  const target = await RecordingServer.start();
+  cleanup.push(() => target.close());
+  const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  const before = sockets();
+  const socket = connect({ host: '127.0.0.1', port: target.port });
+  const errors: string[] = [];
+  socket.on('error', (e: NodeJS.ErrnoException) => errors.push(e.code ?? e.message));
+  await new Promise((r) => socket.once('connect', r));
+  await waitFor('the target accepted', () => target.accepted.length === 1);
+  socket.end(); // a shutdown is pending from here
+  resetSocket(socket);
+  await waitFor('the socket closed', () => socket.closed);
+  target.last.socket.destroy();
+  await waitFor('every socket handle released', () => sockets() === before);
+  assert.deepEqual(errors, []);
 });

@@ -281,11 +281,15 @@ export class TcpProxy {
       d.queue = [];
       d.queuedBytes = 0;
     }
-    for (const s of [c.client, c.upstream]) {
-      if (s.destroyed) continue;
-      // resetAndDestroy needs a connected socket; one still connecting is simply destroyed.
-      if (s.connecting) s.destroy();
-      else s.resetAndDestroy();
-    }
+    for (const s of [c.client, c.upstream]) resetSocket(s);
   }
+}
+
+/** Closes the socket with an RST where it can, else plainly. */
+export function resetSocket(s: Socket): void {
+  if (s.destroyed) return;
+  // An RST needs a connected socket that has not begun a shutdown (end()): with a FIN pending,
+  // libuv refuses the reset (EINVAL) and Node 20 leaves the handle open and spinning.
+  if (s.connecting || s.writableEnded) s.destroy();
+  else s.resetAndDestroy();
 }
