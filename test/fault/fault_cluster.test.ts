@@ -1,7 +1,8 @@
 // The fault cluster against three real data nodes, one Raft group: every peer link goes through its
 // proxy, an isolated leader is replaced while it still runs, the network heals to one leader, a full
 // disk stops a follower while the group keeps taking writes, and healAll brings everything back.
-// On a failure, the nodes' log tails are added to the message.
+// On a failure, the nodes' log tails are added to the message. The seeded fault choice is checked
+// against a fake cluster that records what each fault asked for, then one fault runs for real.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect, ShoalClient } from '../../clients/shoal_client.js';
 import { ADMIN_PASSWORD, waitFor } from '../node/cluster_harness.js';
+import { SeededRandom } from '../../broker/raft/random.js';
 import { DiskFaultsUnsupportedError, FaultCluster, FaultClusterError, SCRATCH_TABLE_PREFIX } from './fault_cluster.js';
+import { FAULT_KINDS, Fault, FaultNotApplicableError, FaultTarget, chooseFault } from './faults.js';
 
 const GROUP = 2;
 let cluster: FaultCluster;
@@ -132,4 +135,89 @@ test('healAll: every node up, one leader, writes accepted', () => withLogs(async
   } finally {
     await client.close();
   }
+}));
+
+/** Records what faults ask of the cluster; dn1 leads every group. */
+class RecordingCluster implements FaultTarget {
+  readonly aliases = ['dn1', 'dn2', 'dn3'];
+  readonly groups = [{ id: 2, members: ['dn1', 'dn2', 'dn3'] }];
+  readonly calls: string[] = [];
+  readonly down = new Set<string>();
+  constructor(readonly diskFaultsSupported: boolean) {}
+  membersOf(): string[] { return this.groups[0]!.members; }
+  isRunning(a: string | number): boolean { return !this.down.has(String(a)); }
+  isLive(a: string | number): boolean { return this.isRunning(a); }
+  async leaderOf(): Promise<string> { return 'dn1'; }
+  async start(a: string | number): Promise<void> { this.calls.push(`start ${a}`); this.down.delete(String(a)); }
+  async kill(a: string | number): Promise<void> { this.calls.push(`kill ${a}`); this.down.add(String(a)); }
+  pause(a: string | number): void { this.calls.push(`pause ${a}`); }
+  resume(a: string | number): void { this.calls.push(`resume ${a}`); }
+  isolate(a: string | number, how?: string): void { this.calls.push(`isolate ${a} ${how}`); }
+  oneWay(f: string | number, t: string | number, how?: string): void { this.calls.push(`oneWay ${f}>${t} ${how}`); }
+  partition(sides: string[][], how?: string): void { this.calls.push(`partition ${sides.map((s) => s.join('+')).join('|')} ${how}`); }
+  healNetwork(): void { this.calls.push('healNetwork'); }
+  async restartGroup(g: number, signal?: string): Promise<void> { this.calls.push(`restartGroup ${g} ${signal}`); }
+  fillDisk(a: string | number): void { this.calls.push(`fillDisk ${a}`); }
+  freeDisk(a: string | number): void { this.calls.push(`freeDisk ${a}`); }
+}
+
+async function plan(seed: number, disk: boolean, count: number): Promise<{ names: string[]; kinds: Set<string>; calls: string[] }> {
+  const rng = new SeededRandom(seed);
+  const fake = new RecordingCluster(disk);
+  const names: string[] = [];
+  const kinds = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const fault: Fault = chooseFault(rng, fake);
+    kinds.add(fault.kind);
+    await fault.apply(fake);
+    names.push(fault.name);
+    await fault.heal?.(fake);
+  }
+  return { names, kinds, calls: fake.calls };
+}
+
+test('faults: a seed replays the same plan; every kind comes up; each names the node it hit', async () => {
+  const a = await plan(7, true, 120);
+  const b = await plan(7, true, 120);
+  assert.deepEqual(a.names, b.names);
+  assert.deepEqual(a.calls, b.calls);
+  assert.notDeepEqual((await plan(8, true, 120)).names, a.names, 'another seed, another plan');
+  assert.deepEqual([...a.kinds].sort(), [...FAULT_KINDS].sort());
+  assert.ok(a.names.includes('kill -9 dn1 (leader of group 2)'), a.names.join('\n'));
+  assert.ok(a.names.some((n) => /^kill -9 dn[23] \(follower of group 2\)$/.test(n)));
+  assert.ok(a.names.some((n) => /^one-way: dn1 -> dn[23] dropped/.test(n)) && a.names.some((n) => /^one-way: dn[23] -> dn1 dropped/.test(n)));
+  assert.ok(a.names.some((n) => n.startsWith('partition [dn1] | [')), 'the leader alone on the minority side');
+  assert.ok(a.calls.includes('isolate dn1 cut') && a.calls.includes('pause dn1') && a.calls.includes('resume dn1'));
+  // Every kill is followed by the start of the same node at heal.
+  a.calls.forEach((call, i) => { if (call.startsWith('kill ')) assert.equal(a.calls[i + 1], `start ${call.slice(5)}`); });
+  assert.ok(!(await plan(7, false, 120)).kinds.has('full-disk'), 'no full disk where it is unsupported');
+});
+
+test('faults: one that would leave a group without a quorum refuses', async () => {
+  const fake = new RecordingCluster(true);
+  fake.down.add('dn3');
+  const rng = new SeededRandom(1);
+  let refused = 0;
+  for (let i = 0; i < 40; i++) {
+    const fault = chooseFault(rng, fake);
+    if (!['kill-leader', 'kill-follower', 'pause-leader', 'isolate-leader', 'full-disk'].includes(fault.kind)) continue;
+    await assert.rejects(fault.apply(fake), (e: FaultNotApplicableError) => e.code === 'NOT_APPLICABLE' && /quorum is 2/.test(e.message));
+    refused++;
+  }
+  assert.ok(refused > 5);
+  assert.deepEqual(fake.calls, [], 'nothing was done');
+});
+
+test('a chosen fault on the real cluster: kill -9 the leader, a new one is elected, heal restarts it', () => withLogs(async () => {
+  const rng = new SeededRandom(3);
+  let fault = chooseFault(rng, cluster);
+  while (fault.kind !== 'kill-leader') fault = chooseFault(rng, cluster);
+  const leader = await cluster.leaderOf(GROUP);
+  await fault.apply(cluster);
+  assert.equal(fault.name, `kill -9 ${leader} (leader of group ${GROUP})`);
+  assert.equal(cluster.isRunning(leader), false);
+  assert.notEqual(await cluster.leaderOf(GROUP), leader);
+  await fault.heal!(cluster);
+  assert.ok(cluster.isRunning(leader));
+  await cluster.waitUntilWritable(30_000);
 }));
