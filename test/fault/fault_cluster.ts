@@ -26,7 +26,7 @@ export interface FaultClusterOptions {
   probeWrite?: (c: FaultCluster) => Promise<void>;
   /** Mount a tmpfs per node so fillDisk() works (default true; only as root, and only where mount works). */
   diskFaults?: boolean;
-  /** Size of each node's tmpfs. Default 64. */
+  /** Size of each node's tmpfs: room for a run's WAL and state (a node that fills it by itself dies of ENOSPC). Default 256. */
   diskMiB?: number;
   /** More cluster.cfg lines. */
   extraConfig?: string[];
@@ -110,7 +110,7 @@ export class FaultCluster {
           c.proxies.set(linkKey(from, to), await TcpProxy.start({ target: { host: '127.0.0.1', port: c.ports[c.indexOf(to)]! } }));
         }
       }
-      if (o.diskFaults !== false) c.mountDisks(o.diskMiB ?? 64);
+      if (o.diskFaults !== false) c.mountDisks(o.diskMiB ?? 256);
       await Promise.all(c.aliases.map((a) => c.start(a)));
     } catch (err) {
       await c.destroy();
