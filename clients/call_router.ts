@@ -95,9 +95,11 @@ export class CallRouter {
         if (!connecting && mayHaveRun(err)) sentUnanswered = true;
       }
       if (this.closed) throw clientClosed();
-      if (this.o.failover === 'highAvailability' && route.table !== undefined && failure instanceof ShoalError && failure.code === 'UnknownTable') {
-        // Only the group's members know a table, and a follower may not have applied its creation
-        // yet: ask every site once before telling the caller it does not exist.
+      const notHere = failure instanceof ShoalError && (failure.code === 'UnknownTable' || failure.code === 'NotMember');
+      if (this.o.failover === 'highAvailability' && (route.table !== undefined || route.group !== undefined) && notHere) {
+        // Only the group's members know a table (a non-member answers UnknownTable, or NotMember for
+        // the group), and a follower may not have applied its creation yet: ask every site once before
+        // telling the caller.
         tableUnknownAt.add(target.key);
         const untried = this.sites.all.find((s) => !tableUnknownAt.has(s.key));
         if (untried !== undefined) {

@@ -391,3 +391,14 @@ test('UnknownTable from one site: the other sites are asked once each before the
     assert.deepEqual([a, b, c].map((n) => n!.requestsOf('getPersistenceMeta').length), [2, 2, 2], 'each site once, no endless loop');
   });
 });
+
+test('NotMember from a node outside the group: the other sites are asked, and the table is created at a member', async () => {
+  await withCluster(3, {}, async ([a, b, c], client) => {
+    const notMember = () => ({ error: 'NotMember', text: 'this node is not a member of raft group 3' });
+    a!.handlers.set('haStreamTable', notMember);
+    b!.handlers.set('haStreamTable', notMember);
+    c!.handlers.set('haStreamTable', () => ({ body: { tableName: 'trades', raftGroup: 3 } }));
+    await client.haStreamTable(3, [{ name: 'id', type: 'INT' }], 'trades', 100);
+    assert.deepEqual([a, b, c].map((n) => n!.requestsOf('haStreamTable').length), [1, 1, 1]);
+  });
+});
