@@ -8,7 +8,7 @@ import { SeededRandom } from '../../broker/raft/random.js';
 import { ADMIN_PASSWORD } from '../node/cluster_harness.js';
 import { Verdict, checkHistory } from './checker.js';
 import { FaultCluster } from './fault_cluster.js';
-import { chooseFault } from './fault_menu.js';
+import { chooseFault } from './faults.js';
 import { History } from './history.js';
 import { DEFAULT_WORKLOAD, Workload } from './workload.js';
 
@@ -53,7 +53,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunResult> {
         const made = await workload.addRandomTable();
         workload.history.faults.push({ atMs: workload.now(), what: made ? 'created a table' : 'table creation failed' });
       }
-      const fault = await chooseFault(rng, cluster);
+      const fault = chooseFault(rng, cluster);
       const started = workload.now();
       try {
         await fault.apply(cluster);
@@ -66,7 +66,8 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunResult> {
       workload.history.faults.push({ atMs: started, what: fault.name });
       o.log(`  ${(started / 1000).toFixed(1)}s ${fault.name}`);
       await sleep(1500 + rng.intBelow(3000));
-      await fault.heal(cluster);
+      if (fault.heal) await fault.heal(cluster);
+      else cluster.healNetwork();
       workload.history.faults.push({ atMs: workload.now(), what: `healed: ${fault.name}` });
     }
     await workload.stopProducers();
