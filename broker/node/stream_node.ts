@@ -18,7 +18,7 @@ import { RocksStateStore } from '../../storage/state/rocks_state_store.js';
 import { StateStore } from '../../storage/state/state_store.js';
 import { NodeWalFiles } from '../../storage/wal/node_wal_files.js';
 import { WalFlushObserver, WriteAheadLog } from '../../storage/wal/write_ahead_log.js';
-import { CommandKind, StreamCommand, decodeCommand, encodeCommand } from '../stream/commands.js';
+import { StreamCommand, encodeCommand } from '../stream/commands.js';
 import { loadStreamGroup } from '../stream/load_group.js';
 import { ApplyResult, StreamGroup } from '../stream/stream_group.js';
 import { AppendOutcome, StreamTable } from '../stream/stream_table.js';
@@ -80,7 +80,6 @@ export class StreamNode {
   private snapshotsWithheld = 0;
   private readonly withheldFrom = new Set<string>(); // group/peer pairs already logged
   private lastPurgeMs = 0;
-  private lastApplyResult: ApplyResult | undefined; // from the group's apply to the host's applied event, for appendApplied
 
   private constructor(
     private readonly o: StreamNodeOptions,
@@ -111,8 +110,9 @@ export class StreamNode {
       onWriteError: (err) => this.fatal(err),
     });
     this.groups.set(id, new StreamGroup(id, this.store, writer, loaded, {
-      applied: (group, lsn, term, result) => { this.lastApplyResult = result; this.pending.applied(group, lsn, term, result); },
+      applied: (group, lsn, term, result) => this.pending.applied(group, lsn, term, result),
       rowsAppended: (group, table, outcome) => { for (const l of this.listeners) l.rowsAppended?.(group, table, outcome); },
+      appendApplied: (group, table, outcome) => { for (const l of this.listeners) l.appendApplied?.(group, table, outcome); },
       tableDropped: (group, table) => { for (const l of this.listeners) l.tableDropped?.(group, table); },
       listenerFailed: (group, error) => this.o.log(`raft group ${group}: a listener of applied changes failed: ${String(error)}`),
     }));
@@ -143,9 +143,6 @@ export class StreamNode {
           // for the ones it applied, skipTo and pending.applied find nothing left to do.
           this.groups.get(group)?.skipTo(entry.index);
           this.pending.applied(group, entry.index, entry.term, undefined);
-          const result = this.lastApplyResult;
-          this.lastApplyResult = undefined;
-          if (result?.ok && result.append) this.notifyAppendApplied(group, entry.data, result.append);
         },
       },
     }, recovered);
@@ -242,17 +239,6 @@ export class StreamNode {
   /** Metrics: watches the WAL's flushes (one observer). */
   observeWal(observer: WalFlushObserver): void {
     this.wal.observer = observer;
-  }
-
-  /** Only when a listener asks: decoding the entry again costs a little on every append. */
-  private notifyAppendApplied(group: number, data: Uint8Array, outcome: AppendOutcome): void {
-    if (!this.listeners.some((l) => l.appendApplied)) return;
-    try {
-      const command = decodeCommand(data);
-      if (command.kind === CommandKind.Append) for (const l of this.listeners) l.appendApplied?.(group, command.table, outcome);
-    } catch (err) {
-      this.o.log(`raft group ${group}: a listener of applied appends failed: ${String(err)}`); // the apply stands
-    }
   }
 
   checkpointNow(): Promise<unknown> {

@@ -30,6 +30,8 @@ export interface StreamGroupEvents {
   applied?(group: number, lsn: number, term: number, result: ApplyResult): void;
   /** Rows were written to a table: subscribers of it get them. */
   rowsAppended?(group: number, table: StreamTable, outcome: AppendOutcome): void;
+  /** Every applied append, also one that wrote nothing (every key seen, or a producer's repeat): for metrics. */
+  appendApplied?(group: number, table: string, outcome: AppendOutcome): void;
   tableDropped?(group: number, table: string): void;
   /** A listener threw; the entry was applied regardless. */
   listenerFailed?(group: number, error: unknown): void;
@@ -137,12 +139,15 @@ export class StreamGroup implements GroupStateMachine {
           const verdict = table.producers.verdict(c.producer.id, c.producer.sequence);
           if (verdict.kind === 'repeat') {
             const { firstOffset, rowsWritten, rowsDropped } = verdict.outcome;
-            return { ok: true, append: { firstOffset, rowsWritten, rowsDropped, ipc: undefined, repeated: true } };
+            const repeat: AppendOutcome = { firstOffset, rowsWritten, rowsDropped, ipc: undefined, repeated: true };
+            this.notify(() => this.events.appendApplied?.(this.id, c.table, repeat));
+            return { ok: true, append: repeat };
           }
           if (verdict.kind === 'tooOld') return sequenceTooOld(c.table, c.producer.id, c.producer.sequence, verdict.highest);
         }
         const outcome = table.applyAppend(lsn, c, ops);
         if (outcome.rowsWritten > 0) this.notify(() => this.events.rowsAppended?.(this.id, table, outcome));
+        this.notify(() => this.events.appendApplied?.(this.id, c.table, outcome));
         return { ok: true, append: outcome };
       }
       case CommandKind.SetFilterColumn: {

@@ -24,6 +24,8 @@ class Replica {
   lsn = 0;
   readonly results = new Map<number, ApplyResult>();
   pushedRows = 0;
+  /** appendApplied events: every applied append, repeats included (what metrics count). */
+  readonly appendsApplied: Array<{ table: string; repeated: boolean }> = [];
   private constructor(readonly group: StreamGroup) {}
 
   static async open(store: MemoryStateStore): Promise<Replica> {
@@ -33,6 +35,7 @@ class Replica {
     const group = new StreamGroup(GROUP, store, writer, loaded, {
       applied: (_g, lsn, _t, result) => r!.results.set(lsn, result),
       rowsAppended: (_g, _t, o) => (r!.pushedRows += o.rowsWritten),
+      appendApplied: (_g, table, o) => r!.appendsApplied.push({ table, repeated: o.repeated }),
     });
     r = new Replica(group);
     r.lsn = loaded.appliedLsn;
@@ -95,6 +98,7 @@ test('unkeyed table: a repeated sequence writes nothing and answers the original
   assert.deepEqual(outcome(r.apply(append('ticks', ['a', 'b', 'c'], { id: p, sequence: 1 }))), { firstOffset: 0, rowsWritten: 3, rowsDropped: 0, repeated: true });
   assert.equal(r.next('ticks'), 4, 'the retry added no row');
   assert.equal(r.pushedRows, 4, 'subscribers heard of no repeated row');
+  assert.deepEqual(r.appendsApplied, [{ table: 'ticks', repeated: false }, { table: 'ticks', repeated: false }, { table: 'ticks', repeated: true }], 'metrics hear of every applied append, the repeat too');
   // Gaps are allowed, and a sequence inside the window that was never applied is applied.
   assert.deepEqual(outcome(r.apply(append('ticks', ['d'], { id: p, sequence: 5 }))), { firstOffset: 4, rowsWritten: 1, rowsDropped: 0, repeated: false });
   assert.deepEqual(outcome(r.apply(append('ticks', ['e'], { id: p, sequence: 3 }))), { firstOffset: 5, rowsWritten: 1, rowsDropped: 0, repeated: false });
