@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, ShoalClient, ShoalError } from '../../clients/shoal_client.js';
+import { ShoalError } from '../../clients/shoal_client.js';
 import { ADMIN_PASSWORD, TestCluster, waitFor } from '../node/cluster_harness.js';
 import { Exposition, exportedNames, find, parseExposition, value } from './exposition.js';
 import { dashboardExpressions, metricNamesOf } from './promql_names.js';
@@ -20,13 +20,6 @@ const GROUP = 2;
 const schema = [{ name: 'id', type: 'STRING' }, { name: 'price', type: 'DOUBLE' }];
 
 let cluster: TestCluster;
-const clients: ShoalClient[] = [];
-
-async function client(i: number): Promise<ShoalClient> {
-  const c = await connect({ host: '127.0.0.1', port: cluster.nodes[i]!.port, userId: 'admin', password: ADMIN_PASSWORD, requestTimeoutMs: 10_000 });
-  clients.push(c);
-  return c;
-}
 
 /** GET /metrics of node i, with the client login (the node may require it). */
 async function scrape(i: number): Promise<Exposition> {
@@ -68,7 +61,6 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of clients) await c.close().catch(() => undefined);
   await cluster?.destroy();
 });
 
@@ -97,7 +89,7 @@ test('a leader, two followers: role, leader id, term, LSNs and follower lag as e
 });
 
 test('a keyed HA table: rows, bytes and dropped duplicates on every replica; a subscription\'s offset and lag; errors by code', async () => {
-  const c = await client(leader);
+  const c = await cluster.client(leader);
   await c.haStreamTable(GROUP, schema, 'trades', 1000, 'id');
   assert.deepEqual(await c.append('trades', rows(['a', 'b', 'a'])), { firstOffset: 0, rowsWritten: 2, rowsDropped: 1, repeated: false });
   assert.equal((await c.append('trades', rows(['b', 'c']))).rowsWritten, 1);
@@ -132,7 +124,7 @@ test('a keyed HA table: rows, bytes and dropped duplicates on every replica; a s
   assert.equal(value(e, 'shoal_subscription_lag_rows', topic), 0);
 
   const follower = (leader + 1) % 3;
-  const fc = await client(follower);
+  const fc = await cluster.client(follower);
   await assert.rejects(fc.append('trades', rows(['x'])), (err: ShoalError) => err.code === 'NotLeader');
   e = await scrape(follower);
   assert.equal(value(e, 'shoal_client_errors_total', { code: 'NotLeader' }), 1);

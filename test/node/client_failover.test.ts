@@ -31,38 +31,11 @@ after(async () => {
   await cluster?.destroy();
 });
 
-/** A plain (non-HA) client of node i, for looking around. */
-async function plainClient(i: number): Promise<ShoalClient> {
-  const c = await connect({ host: '127.0.0.1', port: cluster.nodes[i]!.port, userId: 'admin', password: ADMIN_PASSWORD, requestTimeoutMs: 5_000 });
-  clients.push(c);
-  return c;
-}
-
-async function leaderIndex(timeoutMs = 20_000): Promise<number> {
-  return waitFor(`a leader of group ${GROUP}`, async () => {
-    for (let i = 0; i < cluster.nodes.length; i++) {
-      if (!cluster.nodes[i]!.child) continue;
-      const c = await plainClient(i).catch(() => undefined);
-      if (!c) continue;
-      try {
-        const site = await c.getStreamingLeader(GROUP);
-        const idx = cluster.nodes.findIndex((n) => site.endsWith(`:${n.alias}`));
-        if (idx >= 0 && cluster.nodes[idx]!.child) return idx;
-      } catch {
-        // paused or electing: ask the next one
-      } finally {
-        await c.close();
-      }
-    }
-    return undefined;
-  }, timeoutMs);
-}
-
 interface Ack { ids: string[]; firstOffset: number; rowsWritten: number; repeated: boolean }
 
 /** Writers, a subscriber and a fault: the whole scenario for one table. */
 async function failoverScenario(fault: 'SIGKILL' | 'SIGSTOP', table: string, keyed: boolean, note: (text: string) => void): Promise<void> {
-  const leader = await leaderIndex();
+  const leader = await cluster.leaderIndex(GROUP);
   const follower = (leader + 1) % cluster.nodes.length;
   let startups = 0;
   const ha = await connect({
@@ -107,7 +80,7 @@ async function failoverScenario(fault: 'SIGKILL' | 'SIGSTOP', table: string, key
   await writing; // any failed append would reject here: HA makes the failure invisible
   if (fault === 'SIGKILL') await cluster.start(leader); // the old leader comes back as a follower
 
-  const c = await plainClient(await leaderIndex());
+  const c = await cluster.client(await cluster.leaderIndex(GROUP));
   const total = (await c.getPersistenceMeta(table)).nextOffset;
   note(`${table}: ${acks.filter((a) => a.repeated).length} of ${acks.length} appends were answered as repeats of an earlier attempt; ${ha.connectionsOpened} connections opened`);
   assert.equal(total, WRITERS * BATCHES_PER_WRITER * ROWS_PER_BATCH, `${table}: every row once (${acks.filter((a) => a.repeated).length} appends were answered as repeats)`);
@@ -127,7 +100,7 @@ async function failoverScenario(fault: 'SIGKILL' | 'SIGSTOP', table: string, key
   await sub.unsubscribe();
 
   // The node that failed ends with the same rows as the leader.
-  const back = await plainClient(leader);
+  const back = await cluster.client(leader);
   await waitFor(`${cluster.nodes[leader]!.alias} to catch up`, async () => ((await back.getPersistenceMeta(table)).nextOffset === total ? true : undefined), 30_000);
   assert.deepEqual((await back.readTable(table, 0, 100_000)).rows.map((r) => String(r['id'])), all, `${table}: the returning node holds the same rows`);
   await ha.close();
@@ -146,7 +119,7 @@ test('SIGSTOP of the leader (unkeyed table): appends in flight on the paused lea
 });
 
 test('every site down: calls fail after tryReconnectNums rounds naming each site; a call made while down succeeds once they are back', { timeout: 120_000 }, async () => {
-  const leader = await leaderIndex();
+  const leader = await cluster.leaderIndex(GROUP);
   const quick = await connect({
     host: '127.0.0.1', port: cluster.nodes[leader]!.port, userId: 'admin', password: ADMIN_PASSWORD,
     highAvailability: true, tryReconnectNums: 2, reconnectIntervalMs: 100, keepAliveTimeMs: 1_000, requestTimeoutMs: 3_000,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../server/net_helpers.js';
+import { ConnectOptions, ShoalClient, connect } from '../../clients/index.js';
 
 export { freePort };
 
@@ -24,6 +25,7 @@ export interface NodeProcess {
 
 export class TestCluster {
   readonly nodes: NodeProcess[] = [];
+  private readonly clients: ShoalClient[] = [];
   private constructor(readonly home: string, private readonly nodesFile: string, private readonly clusterFile: string) {}
 
   /** Writes cluster files for `dataNodes` data nodes and `groups` (each over every node unless given). */
@@ -103,8 +105,37 @@ export class TestCluster {
     await exited;
   }
 
-  /** Kills every process (by PID) and deletes the home directory. */
+  /** A logged-in client of node i (no failover unless `extra` asks for it); destroy() closes it. */
+  async client(i: number, extra: Partial<ConnectOptions> = {}): Promise<ShoalClient> {
+    const c = await connect({ host: '127.0.0.1', port: this.nodes[i]!.port, userId: 'admin', password: ADMIN_PASSWORD, requestTimeoutMs: 10_000, ...extra });
+    this.clients.push(c);
+    return c;
+  }
+
+  /** The index of the running node leading `group`, asked of the running nodes until one names it. */
+  async leaderIndex(group: number, timeoutMs = 20_000): Promise<number> {
+    return waitFor(`a leader of group ${group}`, async () => {
+      for (let i = 0; i < this.nodes.length; i++) {
+        if (!this.nodes[i]!.child) continue;
+        let c: ShoalClient | undefined;
+        try {
+          c = await connect({ host: '127.0.0.1', port: this.nodes[i]!.port, userId: 'admin', password: ADMIN_PASSWORD, requestTimeoutMs: 5_000 });
+          const site = await c.getStreamingLeader(group);
+          const idx = this.nodes.findIndex((n) => site.endsWith(`:${n.alias}`));
+          if (idx >= 0 && this.nodes[idx]!.child) return idx;
+        } catch {
+          // paused, starting or electing: ask the next one
+        } finally {
+          await c?.close();
+        }
+      }
+      return undefined;
+    }, timeoutMs);
+  }
+
+  /** Closes every client made by client(), kills every process (by PID) and deletes the home directory. */
   async destroy(): Promise<void> {
+    await Promise.allSettled(this.clients.splice(0).map((c) => c.close()));
     await Promise.all(this.nodes.map((_, i) => this.kill(i)));
     rmSync(this.home, { recursive: true, force: true });
   }

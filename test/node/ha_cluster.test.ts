@@ -6,40 +6,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, ShoalClient, ShoalError } from '../../clients/shoal_client.js';
-import { ADMIN_PASSWORD, TestCluster, waitFor } from './cluster_harness.js';
+import { ShoalError } from '../../clients/shoal_client.js';
+import { TestCluster, waitFor } from './cluster_harness.js';
 
 const schema = [
   { name: 'id', type: 'STRING' }, { name: 'sym', type: 'SYMBOL' }, { name: 'ts', type: 'TIMESTAMP' }, { name: 'price', type: 'DOUBLE' }, { name: 'qty', type: 'INT' },
 ];
 
 let cluster: TestCluster;
-const clients: ShoalClient[] = [];
-
-async function client(i: number): Promise<ShoalClient> {
-  const c = await connect({ host: '127.0.0.1', port: cluster.nodes[i]!.port, userId: 'admin', password: ADMIN_PASSWORD, requestTimeoutMs: 10_000 });
-  clients.push(c);
-  return c;
-}
-
-/** The index of the node leading `group`, asked of the running nodes until one names a leader. */
-async function leaderIndex(group: number, timeoutMs = 20_000): Promise<number> {
-  return waitFor(`a leader of group ${group}`, async () => {
-    for (let i = 0; i < cluster.nodes.length; i++) {
-      if (!cluster.nodes[i]!.child) continue;
-      const c = await client(i).catch(() => undefined);
-      if (!c) continue;
-      try {
-        const site = await c.getStreamingLeader(group);
-        const idx = cluster.nodes.findIndex((n) => site.endsWith(`:${n.alias}`));
-        if (idx >= 0 && cluster.nodes[idx]!.child) return idx;
-      } finally {
-        await c.close();
-      }
-    }
-    return undefined;
-  }, timeoutMs);
-}
 
 function rows(ids: string[]) {
   return { id: ids, sym: ids.map(() => 'AAPL'), ts: ids.map((_, i) => 1_700_000_000_000 + i), price: ids.map((_, i) => 100 + i / 8), qty: ids.map((_, i) => i) };
@@ -51,23 +25,22 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of clients) await c.close().catch(() => undefined);
   await cluster?.destroy();
 });
 
 test('tables in two groups; followers answer <NotLeader>host:port:alias; keyed tables drop repeated keys', async () => {
-  const l2 = await leaderIndex(2);
-  const leader = await client(l2);
+  const l2 = await cluster.leaderIndex(2);
+  const leader = await cluster.client(l2);
   await leader.haStreamTable(2, schema, 'trades', 1000, 'id');
   await leader.haStreamTable(2, schema, 'ticks', 1000);
-  const l3 = await leaderIndex(3);
-  const leader3 = await client(l3);
+  const l3 = await cluster.leaderIndex(3);
+  const leader3 = await cluster.client(l3);
   await leader3.haStreamTable(3, schema, 'quotes', 1000, ['id', 'sym']);
   await assert.rejects(leader.haStreamTable(2, schema, 'trades', 1000), (e: ShoalError) => e.code === 'TableExists');
   await assert.rejects(leader.haStreamTable(9, schema, 'x', 1000), (e: ShoalError) => e.code === 'UnknownGroup');
   await assert.rejects(leader.haStreamTable(2, [{ name: 'a', type: 'NOPE' }], 'bad', 1000), (e: ShoalError) => e.code === 'BadRequest' && /NOPE/.test(e.message));
 
-  const follower = await client((l2 + 1) % 3);
+  const follower = await cluster.client((l2 + 1) % 3);
   await waitFor('the table on the follower', async () => ((await follower.listTables()).some((t) => t.name === 'trades') ? true : undefined));
   await assert.rejects(follower.append('trades', rows(['x'])), (e: ShoalError) => {
     assert.equal(e.code, 'NotLeader');
@@ -87,8 +60,8 @@ test('tables in two groups; followers answer <NotLeader>host:port:alias; keyed t
 });
 
 test('kill -9 of the leader under load: writes resume on the new leader, the subscriber moves with no gap or repeat', async () => {
-  const l2 = await leaderIndex(2);
-  const sub = await client(l2);
+  const l2 = await cluster.leaderIndex(2);
+  const sub = await cluster.client(l2);
   const received: number[] = [];
   const ids: string[] = [];
   const subscription = await sub.subscribeTable({
@@ -99,7 +72,7 @@ test('kill -9 of the leader under load: writes resume on the new leader, the sub
 
   // A producer that retries every batch until acknowledged, following NotLeader to the new leader.
   const acked = new Set<string>();
-  let producer = await client(l2);
+  let producer = await cluster.client(l2);
   let batchNo = 0;
   let killed = false;
   const deadline = Date.now() + 60_000;
@@ -117,14 +90,14 @@ test('kill -9 of the leader under load: writes resume on the new leader, the sub
         break;
       } catch {
         await producer.close().catch(() => undefined);
-        const next = await leaderIndex(2, 30_000);
-        producer = await client(next);
+        const next = await cluster.leaderIndex(2, 30_000);
+        producer = await cluster.client(next);
       }
     }
     for (const id of batch) acked.add(id);
     batchNo++;
   }
-  const newLeader = await client(await leaderIndex(2));
+  const newLeader = await cluster.client(await cluster.leaderIndex(2));
   const total = (await newLeader.getPersistenceMeta('trades')).nextOffset;
   await waitFor('the subscriber to catch up', () => (received.length >= total ? true : undefined), 30_000);
   assert.deepEqual(received, Array.from({ length: total }, (_, i) => i), 'offsets 0..n-1, each once, in order');
@@ -139,8 +112,8 @@ test('kill -9 of the leader under load: writes resume on the new leader, the sub
 });
 
 test('restart of the whole group: tables, rows and persisted offsets are there', async () => {
-  const l2 = await leaderIndex(2);
-  const before = await client(l2);
+  const l2 = await cluster.leaderIndex(2);
+  const before = await cluster.client(l2);
   const meta = await before.getPersistenceMeta('trades');
   const topic = 'shoal_2/trades/audit';
   const offset = await before.getTopicProcessedOffset(topic);
@@ -148,7 +121,7 @@ test('restart of the whole group: tables, rows and persisted offsets are there',
   await before.close();
   for (let i = 0; i < 3; i++) await cluster.stop(i);
   await cluster.startAll();
-  const after = await client(await leaderIndex(2, 30_000));
+  const after = await cluster.client(await cluster.leaderIndex(2, 30_000));
   assert.equal((await after.getPersistenceMeta('trades')).nextOffset, meta.nextOffset);
   assert.equal(await after.getTopicProcessedOffset(topic), offset);
   const tables = (await after.listTables()).map((t) => t.name);

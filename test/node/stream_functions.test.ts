@@ -5,22 +5,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, ShoalClient, ShoalError } from '../../clients/shoal_client.js';
-import { ADMIN_PASSWORD, TestCluster, waitFor } from './cluster_harness.js';
+import { ShoalClient, ShoalError } from '../../clients/shoal_client.js';
+import { TestCluster, waitFor } from './cluster_harness.js';
 
 const schema = [{ name: 'id', type: 'LONG' }, { name: 'sym', type: 'SYMBOL' }, { name: 'price', type: 'DOUBLE' }];
 let cluster: TestCluster;
-const clients: ShoalClient[] = [];
-
-async function client(i: number): Promise<ShoalClient> {
-  const c = await connect({ host: '127.0.0.1', port: cluster.nodes[i]!.port, userId: 'admin', password: ADMIN_PASSWORD, requestTimeoutMs: 10_000 });
-  clients.push(c);
-  return c;
-}
 
 async function leader(group: number): Promise<ShoalClient> {
-  const site = await waitFor(`a leader of group ${group}`, async () => (await (await client(0)).getStreamingLeader(group)) || undefined);
-  return client(cluster.nodes.findIndex((n) => site.endsWith(`:${n.alias}`)));
+  const site = await waitFor(`a leader of group ${group}`, async () => (await (await cluster.client(0)).getStreamingLeader(group)) || undefined);
+  return cluster.client(cluster.nodes.findIndex((n) => site.endsWith(`:${n.alias}`)));
 }
 
 const rows = (from: number, n: number, syms: string[]) => ({
@@ -35,12 +28,11 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of clients) await c.close().catch(() => undefined);
   await cluster?.destroy();
 });
 
 test('a regular persisted table: same append and subscribe calls, on one node, kept across its restart', async () => {
-  const c = await client(1);
+  const c = await cluster.client(1);
   await c.streamTable('local_ticks', schema, { cacheLimit: 10, keyColumn: 'id' });
   assert.deepEqual(await c.append('local_ticks', rows(0, 30, ['A'])), { firstOffset: 0, rowsWritten: 30, rowsDropped: 0, repeated: false });
   assert.deepEqual(await c.append('local_ticks', rows(25, 10, ['A'])), { firstOffset: 30, rowsWritten: 5, rowsDropped: 5, repeated: false });
@@ -49,12 +41,12 @@ test('a regular persisted table: same append and subscribe calls, on one node, k
   await waitFor('rows from offset 3, most from the store (cacheLimit 10)', () => (got.length === 32 ? true : undefined));
   assert.deepEqual(got, Array.from({ length: 32 }, (_, i) => i + 3));
   assert.equal((await c.listTables()).find((t) => t.name === 'local_ticks')?.ha, false);
-  const other = await client(2);
+  const other = await cluster.client(2);
   await assert.rejects(other.append('local_ticks', rows(0, 1, ['A'])), (e: ShoalError) => e.code === 'UnknownTable', 'a regular table lives on its node only');
   await sub.unsubscribe();
   await cluster.stop(1);
   await cluster.start(1);
-  const again = await client(1);
+  const again = await cluster.client(1);
   const meta = await again.getPersistenceMeta('local_ticks');
   assert.equal(meta.nextOffset, 35);
   assert.equal(meta.raftGroup, 0);
