@@ -11,6 +11,7 @@ import { ShoalClient, ShoalError, connect } from '../../clients/index.js';
 import { MAX_PENDING_CALLS } from '../../clients/wire_connection.js';
 import { FakeNode, TEST_SCHEMA, testRows } from './fake_node.js';
 import { waitFor } from '../server/net_helpers.js';
+import { rejectsWith } from './rejects_with.js';
 
 async function withNode(body: (node: FakeNode, client: ShoalClient) => Promise<void>, requestTimeoutMs = 5000): Promise<void> {
   const node = await FakeNode.start();
@@ -23,18 +24,6 @@ async function withNode(body: (node: FakeNode, client: ShoalClient) => Promise<v
     await client?.close();
     await node.close();
   }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<ShoalError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ShoalError, `expected a ShoalError ${code}, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.ok(err.message.startsWith(`<${code}> `), err.message);
-    return err;
-  }
-  assert.fail(`expected ShoalError ${code}, the call succeeded`);
 }
 
 test('connect logs in with the user id and password given', async () => {

@@ -7,10 +7,11 @@
 import { createServer, Socket } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectOptions, ShoalClient, ShoalError, StartupSession, connect } from '../../clients/index.js';
+import { ConnectOptions, ShoalClient, StartupSession, connect } from '../../clients/index.js';
 import { RequestFrame } from '../../broker/protocol/frames.js';
 import { FakeNode } from './fake_node.js';
 import { waitFor } from '../server/net_helpers.js';
+import { rejectsWith } from './rejects_with.js';
 
 const ROW = { id: [1], sym: ['A'], px: [0.5] };
 type HaOptions = Omit<ConnectOptions, 'host' | 'port'>;
@@ -32,17 +33,6 @@ async function withCluster(count: number, extra: HaOptions, body: (nodes: FakeNo
     await client?.close();
     for (const n of nodes) await n.close();
   }
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<ShoalError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ShoalError, `expected a ShoalError ${code}, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ShoalError ${code}, the call succeeded`);
 }
 
 const appendBody = (f: RequestFrame) => f.body as { tableName: string; producerId?: string; sequence?: number };

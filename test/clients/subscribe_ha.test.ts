@@ -8,9 +8,10 @@ import { Socket } from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeReply } from '../../broker/protocol/frames.js';
-import { ShoalClient, ShoalError, Subscription, connect, subscribe } from '../../clients/index.js';
+import { ShoalClient, Subscription, connect, subscribe } from '../../clients/index.js';
 import { FakeNode } from './fake_node.js';
 import { waitFor } from '../server/net_helpers.js';
+import { rejectsWith } from './rejects_with.js';
 
 const ACTION = 'ha';
 
@@ -41,17 +42,6 @@ async function kill(node: FakeNode): Promise<void> {
 function down(node: FakeNode): void {
   node.refusing = true;
   node.connections.forEach((c) => c.socket.terminate());
-}
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<ShoalError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ShoalError, `expected a ShoalError ${code}, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ShoalError ${code}, the subscribe succeeded`);
 }
 
 async function haClientOf(nodes: FakeNode[], extra: { tryReconnectNums?: number; reconnectIntervalMs?: number } = {}): Promise<ShoalClient> {
