@@ -53,6 +53,7 @@ export function firstSubscribeStep(err: unknown): FirstSubscribeStep {
     case 'LeaderChanged':
       return { kind: 'nextSite' };
     case 'UnknownTable':
+    case 'NotMember': // as the call router does: only the group's members serve it
       return { kind: 'askOthers' };
     default:
       return { kind: 'fail' };

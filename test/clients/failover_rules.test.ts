@@ -140,6 +140,7 @@ test('a first subscribe that failed: a named leader is followed, a site down or 
     assert.deepEqual(firstSubscribeStep(err(code)), { kind: 'nextSite' }, code);
   }
   assert.deepEqual(firstSubscribeStep(err('UnknownTable')), { kind: 'askOthers' });
+  assert.deepEqual(firstSubscribeStep(err('NotMember')), { kind: 'askOthers' }, 'a node outside the group sends the subscribe on, as a call does');
   for (const code of ['AuthFailed', 'BadRequest', 'Internal']) assert.deepEqual(firstSubscribeStep(err(code)), { kind: 'fail' }, code);
   assert.deepEqual(firstSubscribeStep(new Error('a bug')), { kind: 'fail' });
 });
