@@ -35,12 +35,11 @@ export class AppendTally {
   batches = 0;
   firstOffset: number | undefined;
   lastOffset: number | undefined;
-  /** The node the last batch was written at: the group's leader. */
+  /** The group's leader when the run ended ('' when unknown). */
   leader = '';
 
-  add(rows: number, r: AppendResult, leader: string): void {
+  add(rows: number, r: AppendResult): void {
     this.batches++;
-    this.leader = leader;
     this.rowsSent += rows;
     this.rowsWritten += r.rowsWritten;
     this.rowsDropped += r.rowsDropped;
@@ -105,7 +104,7 @@ export async function runAppend(target: CliTarget, o: AppendOptions, input: Asyn
       } catch (err) {
         throw batchFailed(err, batch, tally);
       }
-      tally.add(batch.rows, result, '');
+      tally.add(batch.rows, result);
       progress.update(tally, Date.now() - started);
     };
     const add = (f: () => void) => {
