@@ -47,6 +47,8 @@ export class Workload {
   private producing: Promise<void>[] = [];
   private readonly t0 = Date.now();
   private tableCount = 0;
+  /** Per subscriber, the highest offset handed to it: what finish() waits on. */
+  private readonly highestDelivered = new Map<string, number>();
 
   constructor(private readonly target: WorkloadTarget, seed: number, private readonly o: WorkloadOptions = DEFAULT_WORKLOAD) {
     this.rng = new SeededRandom(seed ^ 0x5eed);
@@ -95,11 +97,7 @@ export class Workload {
     for (const t of this.tables) ends.set(t.name, await retry(() => reader.getPersistenceMeta(t.name), deadline).then((m) => m.nextOffset));
     for (const s of this.history.subscribers) {
       const end = ends.get(s.table)!;
-      const delivered = (): number => {
-        let last = s.startOffset - 1;
-        for (const d of this.history.deliveries) if (d.subscriber === s.subscriber && d.offset > last) last = d.offset;
-        return last;
-      };
+      const delivered = () => this.highestDelivered.get(s.subscriber) ?? s.startOffset - 1;
       while (delivered() < end - 1 && Date.now() < deadline) await sleep(100);
     }
     await Promise.allSettled(this.subscriptions.map((s) => s.unsubscribe()));
@@ -141,6 +139,7 @@ export class Workload {
       handler: (row: Record<string, unknown>, offset?: number) => {
         const d: Delivery = { subscriber: name, table: t.name, offset: offset!, id: String(row['id']), atMs: this.now() };
         this.history.deliveries.push(d);
+        this.highestDelivered.set(name, Math.max(offset!, this.highestDelivered.get(name) ?? -1));
       },
     });
     this.subscriptions.push(sub);
