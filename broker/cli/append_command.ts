@@ -138,7 +138,9 @@ async function haClientOf(target: CliTarget): Promise<ShoalClient> {
   try {
     return await connect({
       host: first.host, port: first.port, userId: target.user, password: target.password,
-      highAvailability: true, highAvailabilitySites: target.seeds.map((s) => `${s.host}:${s.port}`), tryReconnectNums: APPEND_RECONNECT_ROUNDS,
+      highAvailability: true, tryReconnectNums: APPEND_RECONNECT_ROUNDS,
+      // One --site: let the client learn every member from the cluster; a list would be all it knows.
+      ...(target.seeds.length > 1 ? { highAvailabilitySites: target.seeds.map((s) => `${s.host}:${s.port}`) } : {}),
     });
   } catch (err) {
     if (err instanceof ShoalError && err.code === 'AuthFailed') throw new CliError('CLUSTER', `the login was refused: ${err.message}; check --user and --password (or SHOAL_PASSWORD)`);

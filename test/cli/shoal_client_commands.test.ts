@@ -189,12 +189,20 @@ test('append through a kill -9 of the leader: the run carries on and no batch is
   }
   const victim = cluster.nodes.findIndex((n) => n.port === leaderPort);
   const entry = cluster.nodes.find((_, i) => i !== victim)!;
+  // The entry node is a follower: let it apply the new table before the CLI asks it for the schema.
+  const probe = await connect({ host: '127.0.0.1', port: entry.port, userId: 'admin', password: ADMIN_PASSWORD });
+  try {
+    await waitFor('the follower to know the new table', () => probe.getPersistenceMeta('ticks_nokey').then(() => true, () => undefined));
+  } finally {
+    await probe.close();
+  }
   const child = spawn(process.execPath, [shoal, 'append', 'ticks_nokey', ...site(entry.port), '--batch', '100'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.stdin.on('error', () => undefined); // a child that exits early is reported below, with its output
   child.stdin.write('id,sym\n');
   const CHUNKS = 30;
   for (let chunk = 0; chunk < CHUNKS; chunk++) {
