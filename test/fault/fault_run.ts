@@ -4,6 +4,8 @@
 // judges the history. The same seed chooses the same faults and the same workload decisions (the
 // processes' timing is not replayable, so a seed replays the run's plan, not its interleaving).
 
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SeededRandom } from '../../broker/raft/random.js';
 import { ADMIN_PASSWORD } from '../node/cluster_harness.js';
 import { Verdict, checkHistory } from './checker.js';
@@ -36,6 +38,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunResult> {
   const groups = groupsFor(o.nodes);
   const cluster = await FaultCluster.create({ nodes: o.nodes, groups });
   const skipped: string[] = [];
+  let logsKeptIn: string | undefined; // a failed run keeps its nodes' logs for the next engineer
   try {
     const aliases = cluster.aliases;
     const workload = new Workload({
@@ -75,9 +78,13 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunResult> {
     workload.history.faults.push({ atMs: workload.now(), what: 'healed everything; every group has a leader and takes writes' });
     await workload.finish(60_000);
     const verdict = checkHistory(workload.history);
+    if (!verdict.ok) {
+      logsKeptIn = join(tmpdir(), `shoal-fault-${o.nodes}n-seed${o.seed}-${Date.now()}`);
+      o.log(`node logs kept in ${logsKeptIn}`);
+    }
     return { history: workload.history, verdict, skipped };
   } finally {
-    await cluster.destroy();
+    await cluster.destroy(logsKeptIn === undefined ? {} : { keepLogsIn: logsKeptIn });
   }
 }
 
