@@ -19,6 +19,8 @@ export interface FaultRunOptions {
   seed: number;
   /** How long faults are injected; the run takes longer (start, heal, final reads). */
   faultMs: number;
+  /** Offer the full-disk fault where tmpfs can be mounted (default true). */
+  diskFaults?: boolean;
   log(line: string): void;
 }
 
@@ -36,7 +38,7 @@ function groupsFor(nodes: 3 | 5): Array<{ id: number; members: number[] }> {
 
 export async function runFaults(o: FaultRunOptions): Promise<FaultRunResult> {
   const groups = groupsFor(o.nodes);
-  const cluster = await FaultCluster.create({ nodes: o.nodes, groups });
+  const cluster = await FaultCluster.create({ nodes: o.nodes, groups, diskFaults: o.diskFaults ?? true });
   const skipped: string[] = [];
   let logsKeptIn: string | undefined; // a failed run keeps its nodes' logs for the next engineer
   try {
