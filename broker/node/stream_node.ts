@@ -303,7 +303,7 @@ export class StreamNode {
     setImmediate(() => {
       this.processScheduled = false;
       if (this.stopped) return;
-      this.host.process();
+      while (this.host.process()) { /* a round that needed no sync completed at once: take the next */ }
       this.checkFailed();
     });
   }
