@@ -38,6 +38,12 @@ function int64(v: unknown, what: string): bigint {
   throw new Misfit(`expected ${what}, a bigint or a safe integer number in int64 range`);
 }
 
+/** int64 as stored: a safe-integer number stays a number (written without a BigInt), else a bigint. */
+function int64Stored(v: unknown, what: string): number | bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  return int64(v, what);
+}
+
 function epochMs(v: Date): number {
   const ms = v.getTime();
   if (Number.isNaN(ms)) throw new Misfit('got an invalid Date');
@@ -75,7 +81,7 @@ function storedNumber(spec: ColumnSpec, v: unknown): number | bigint {
     case 'CHAR': return integer(v, -128, 127, 'CHAR');
     case 'SHORT': return integer(v, -32768, 32767, 'SHORT');
     case 'INT': return integer(v, -2147483648, 2147483647, 'INT');
-    case 'LONG': return int64(v, 'LONG');
+    case 'LONG': return int64Stored(v, 'LONG');
     case 'FLOAT': case 'DOUBLE':
       if (typeof v !== 'number') throw new Misfit(`expected a number for ${spec.type}`);
       return v;
@@ -89,14 +95,18 @@ function storedNumber(spec: ColumnSpec, v: unknown): number | bigint {
       if (ns < 0n || ns >= 86_400_000_000_000n) throw new Misfit('expected NANOTIME, ns since midnight in 0..86399999999999');
       return ns;
     }
-    case 'DATETIME': return v instanceof Date ? BigInt(Math.floor(epochMs(v) / 1000)) : int64(v, 'DATETIME (seconds since 1970)');
-    case 'TIMESTAMP': return v instanceof Date ? BigInt(epochMs(v)) : int64(v, 'TIMESTAMP (ms since 1970)');
-    case 'NANOTIMESTAMP': return v instanceof Date ? BigInt(epochMs(v)) * 1_000_000n : int64(v, 'NANOTIMESTAMP (ns since 1970)');
+    case 'DATETIME': return v instanceof Date ? BigInt(Math.floor(epochMs(v) / 1000)) : int64Stored(v, 'DATETIME (seconds since 1970)');
+    case 'TIMESTAMP': return v instanceof Date ? BigInt(epochMs(v)) : int64Stored(v, 'TIMESTAMP (ms since 1970)');
+    case 'NANOTIMESTAMP': return v instanceof Date ? BigInt(epochMs(v)) * 1_000_000n : int64Stored(v, 'NANOTIMESTAMP (ns since 1970)');
     case 'DECIMAL32': return Number(decimal(v, spec));
     case 'DECIMAL64': return decimal(v, spec);
     default: throw new Error(`storedNumber: ${spec.type} is not a numeric type`);
   }
 }
+
+const utf8 = new TextEncoder();
+/** Up to this length a string is first tried as ASCII, a byte per character. */
+const ASCII_LOOP_MAX_CHARS = 64;
 
 /** The data buffer of a var column while it is written: grows by doubling, allocates nothing until used. */
 export class ByteSink {
@@ -112,16 +122,68 @@ export class ByteSink {
     this.bytes = next;
   }
 
+  write(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.bytes.set(b, this.used);
+    this.used += b.length;
+  }
+
+  /**
+   * Appends `text` as UTF-8. Short ASCII text (ids, symbols) is copied a byte per character: one
+   * TextEncoder call per value cost more than the rest of encoding a row (seen in perf/ha_bench).
+   */
+  writeUtf8(text: string): void {
+    const n = text.length;
+    this.reserve(n * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (n <= ASCII_LOOP_MAX_CHARS) {
+      const bytes = this.bytes;
+      let at = this.used;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        bytes[at++] = c;
+      }
+      if (i === n) {
+        this.used = at;
+        return;
+      }
+    }
+    this.used += utf8.encodeInto(text, this.bytes.subarray(this.used)).written;
+  }
+
   /** A copy of the bytes written, exactly as long. */
   finish(): Uint8Array {
     return this.bytes.slice(0, this.used);
   }
 }
 
-const utf8 = new TextEncoder();
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A typed array whose elements are already the column's stored values, any of which is valid (no
+ * nulls, no range to check), is copied as bytes: Arrow stores little-endian, as every Node host does.
+ */
+function copyOfStoredValues(spec: ColumnSpec, values: ArrayLike<unknown>): Uint8Array | undefined {
+  if (!LITTLE_ENDIAN || !ArrayBuffer.isView(values)) return undefined;
+  const matches =
+    (values instanceof Float64Array && spec.type === 'DOUBLE') ||
+    (values instanceof Float32Array && spec.type === 'FLOAT') ||
+    (values instanceof Int32Array && spec.type === 'INT') ||
+    (values instanceof Int16Array && spec.type === 'SHORT') ||
+    (values instanceof Int8Array && spec.type === 'CHAR') ||
+    (values instanceof BigInt64Array && (spec.type === 'LONG' || spec.type === 'TIMESTAMP' || spec.type === 'NANOTIMESTAMP' || spec.type === 'DATETIME'));
+  if (!matches) return undefined;
+  return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+}
 
 /** Builds the column from `values` (null and undefined are null). Throws TableError WRONG_TYPE naming the column and row. */
 export function buildColumn(spec: ColumnSpec, values: ArrayLike<unknown>): arrow.Data {
+  const copied = copyOfStoredValues(spec, values);
+  if (copied !== undefined) {
+    return arrow.makeData({ type: arrowTypeOf(spec.type, spec.scale) as arrow.Int32, length: values.length, nullCount: 0, data: copied as unknown as Int32Array });
+  }
   const n = values.length;
   const validity = new Uint8Array((n + 7) >> 3);
   let nullCount = 0;
@@ -155,14 +217,10 @@ export function buildColumn(spec: ColumnSpec, values: ArrayLike<unknown>): arrow
         if (v) fixed[row >> 3]! |= 1 << (row & 7);
         return;
       case 'STRING': case 'SYMBOL': case 'BLOB': {
-        let b: Uint8Array;
-        if (typeof v === 'string') b = utf8.encode(v);
-        else if (s.type === 'BLOB' && v instanceof Uint8Array) b = v;
+        if (typeof v === 'string') sink.writeUtf8(v);
+        else if (s.type === 'BLOB' && v instanceof Uint8Array) sink.write(v);
         else throw new Misfit(s.type === 'BLOB' ? 'expected a Uint8Array or a string' : 'expected a string');
-        if (sink.used + b.length > 0x7fffffff) throw new Misfit('the column holds over 2 GiB');
-        sink.reserve(b.length);
-        sink.bytes.set(b, sink.used);
-        sink.used += b.length;
+        if (sink.used > 0x7fffffff) throw new Misfit('the column holds over 2 GiB');
         offsets![row + 1] = sink.used;
         return;
       }
@@ -178,7 +236,11 @@ export function buildColumn(spec: ColumnSpec, values: ArrayLike<unknown>): arrow
           case 'DOUBLE': dv.setFloat64(8 * row, x as number, true); return;
           default:
             if (width === 4) dv.setInt32(4 * row, x as number, true);
-            else dv.setBigInt64(8 * row, x as bigint, true);
+            else if (typeof x === 'number') {
+              // low and high words: x = high * 2^32 + low with low in [0, 2^32), two's complement for x < 0
+              dv.setUint32(8 * row, x >>> 0, true);
+              dv.setInt32(8 * row + 4, Math.floor(x / 0x1_0000_0000), true);
+            } else dv.setBigInt64(8 * row, x, true);
         }
       }
     }
