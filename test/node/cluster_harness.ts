@@ -53,13 +53,14 @@ export class TestCluster {
 
   /**
    * Starts node i (0-based) and waits until it listens. `env` is added to this process's environment
-   * (the fault suite passes SHOAL_PEER_ROUTES to put a proxy on each peer link).
+   * (the fault suite passes SHOAL_PEER_ROUTES to put a proxy on each peer link); `nodeArgs` go to node
+   * itself (the benchmark's --cpu-prof).
    */
-  async start(i: number, timeoutMs = 20_000, options: { env?: Record<string, string> } = {}): Promise<void> {
+  async start(i: number, timeoutMs = 20_000, options: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<void> {
     const n = this.nodes[i]!;
     if (n.child) throw new Error(`${n.alias} is already running`);
     const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
-    const child = spawn(process.execPath, [SHOAL, '-mode', 'datanode', '-home', this.home, '-nodesFile', this.nodesFile, '-clusterConfig', this.clusterFile, '-alias', n.alias, '-logFile', join(this.home, `${n.alias}.log`)], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SHOAL, '-mode', 'datanode', '-home', this.home, '-nodesFile', this.nodesFile, '-clusterConfig', this.clusterFile, '-alias', n.alias, '-logFile', join(this.home, `${n.alias}.log`)], { stdio: ['ignore', 'pipe', 'pipe'], env });
     n.child = child;
     n.output = '';
     child.stdout!.on('data', (d: Buffer) => (n.output += d.toString()));
