@@ -70,6 +70,8 @@ export interface HostOptions {
   snapshotIntervalEntries?: number;
   /** Entries kept behind a snapshot so slightly slow followers need no snapshot. */
   compactionMarginEntries?: number;
+  /** ... and at most this many bytes of them (default: no byte bound). */
+  compactionMarginBytes?: number;
   maxSizePerMsgBytes?: number;
   maxInflightMsgs?: number;
   maxInflightBytes?: number;
@@ -164,6 +166,13 @@ export class MultiRaftHost {
     const g = this.groups.get(id);
     if (!g) throw new UnknownGroupError(id);
     return g.stateMachine;
+  }
+
+  /** Bytes of log entries every group holds in memory (what a checkpoint lets it drop). */
+  logBytesHeld(): number {
+    let bytes = 0;
+    for (const g of this.groups.values()) bytes += g.storage.bytesHeld;
+    return bytes;
   }
 
   isQuiesced(id: number): boolean {
@@ -350,7 +359,8 @@ export class MultiRaftHost {
   private queueLocalSnapshot(g: HostedGroup, snapshot: Snapshot): void {
     const index = snapshot.metadata.index;
     this.pendingLocalSnapshots = this.pendingLocalSnapshots.filter((s) => s.group !== g);
-    this.pendingLocalSnapshots.push({ group: g, snapshot, compactTo: index - (this.opts.compactionMarginEntries ?? 0) });
+    const compactTo = g.storage.retentionStart(index, this.opts.compactionMarginEntries ?? 0, this.opts.compactionMarginBytes ?? Number.POSITIVE_INFINITY);
+    this.pendingLocalSnapshots.push({ group: g, snapshot, compactTo });
     g.appliedSinceSnapshot = 0;
   }
 

@@ -41,6 +41,12 @@ const HEARTBEAT_TICK = 1;
 const PROPOSAL_TIMEOUT_MS = 15_000;
 const MAX_WRITER_QUEUE_BYTES = 256 << 20;
 const COMPACTION_MARGIN_ENTRIES = 100_000;
+// The log behind a checkpoint lives in memory: bound it in bytes too, and checkpoint early when the
+// logs grow past CHECKPOINT_LOG_BYTES, or 10,000-row batches at full speed hold gigabytes until the
+// next streamingHAPurgeInterval (seen in perf/ha_bench). A follower further behind than the margin
+// needs a store snapshot, which is not built yet (docs/raft.md).
+const COMPACTION_MARGIN_BYTES = 128 << 20;
+const CHECKPOINT_LOG_BYTES = 384 << 20;
 const MAX_CLIENT_FRAME_BYTES = 64 << 20;
 const MAX_PEER_FRAME_BYTES = 128 << 20;
 const MAX_BACKPRESSURE_BYTES = 64 << 20;
@@ -97,6 +103,7 @@ export class DataNode {
       tickMs: TICK_MS, electionTick: ELECTION_TICK, heartbeatTick: HEARTBEAT_TICK,
       checkpointIntervalSeconds: settings.streamingHAPurgeInterval, proposalTimeoutMs: PROPOSAL_TIMEOUT_MS,
       maxWriterQueueBytes: MAX_WRITER_QUEUE_BYTES, compactionMarginEntries: COMPACTION_MARGIN_ENTRIES,
+      compactionMarginBytes: COMPACTION_MARGIN_BYTES, checkpointLogBytes: CHECKPOINT_LOG_BYTES,
       random: new SeededRandom(Date.now() ^ (nodeId * 7919)), nowMs: () => Date.now(),
       siteOf: (id) => directory.siteText(id),
       sendPeer: (batch) => void links.send(batch.to, encodePeerBatch(batch)),

@@ -43,6 +43,10 @@ export interface StreamNodeOptions {
   maxWriterQueueBytes: number;
   /** Entries kept in the log behind a checkpoint, so a follower a little behind needs no snapshot. */
   compactionMarginEntries: number;
+  /** ... and at most this many bytes. */
+  compactionMarginBytes: number;
+  /** A checkpoint starts early when the Raft logs hold more than this in memory (bounds RSS under heavy writes). */
+  checkpointLogBytes: number;
   random: RandomSource;
   nowMs(): number;
   /** `host:port:alias` of a node id, for NotLeader answers; undefined when unknown. */
@@ -122,7 +126,7 @@ export class StreamNode {
     const o = this.o;
     this.host = new MultiRaftHost({
       nodeId: o.nodeId, electionTick: o.electionTick, heartbeatTick: o.heartbeatTick, random: o.random,
-      compactionMarginEntries: o.compactionMarginEntries,
+      compactionMarginEntries: o.compactionMarginEntries, compactionMarginBytes: o.compactionMarginBytes,
       wal: {
         append: (records) => this.wal.append(records),
         sync: (done) => this.wal.sync((error) => { done(error); this.afterRound(); }),
@@ -236,6 +240,11 @@ export class StreamNode {
     return { rounds: this.host.stats.rounds, syncs: this.host.stats.syncs, pendingProposals: this.pending.count(), snapshotsWithheld: this.snapshotsWithheld };
   }
 
+  /** Bytes of Raft log entries held in memory, over every group (bounded by checkpointLogBytes). */
+  raftLogBytesHeld(): number {
+    return this.host.logBytesHeld();
+  }
+
   /** Metrics: watches the WAL's flushes (one observer). */
   observeWal(observer: WalFlushObserver): void {
     this.wal.observer = observer;
@@ -280,6 +289,10 @@ export class StreamNode {
     const now = this.o.nowMs();
     this.pending.expire(now);
     for (const g of this.groups.values()) g.markWritten(g.writer.writtenLsn);
+    if (this.host.logBytesHeld() > this.o.checkpointLogBytes) {
+      // runOnce shares a checkpoint already running, so a tick per 100 ms asks at most once per run
+      this.checkpointer.runOnce().catch((err: unknown) => this.o.log(`checkpoint (log over ${this.o.checkpointLogBytes} bytes) failed: ${String(err)}`));
+    }
     if (now - this.lastPurgeMs >= RETENTION_PURGE_INTERVAL_MS) {
       this.lastPurgeMs = now;
       this.purgeExpiredRows(now);

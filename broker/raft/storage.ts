@@ -36,6 +36,8 @@ export class MemoryStorage implements RaftStorage {
   hardState: HardState = { term: 0, vote: 0, commit: 0 };
   private snap: Snapshot = { metadata: { index: 0, term: 0, confState: emptyConfState() }, data: new Uint8Array() };
   private ents: Entry[] = [{ term: 0, index: 0, type: 0, data: new Uint8Array() }];
+  /** Bytes of the entries held (entryBytes), so a host can bound the memory its logs take. */
+  bytesHeld = 0;
 
   /** A fresh group member that starts with a known membership (bootstrap), log empty. */
   static bootstrap(confState: ConfState): MemoryStorage {
@@ -90,8 +92,12 @@ export class MemoryStorage implements RaftStorage {
     const usable = first > entries[0]!.index ? entries.slice(first - entries[0]!.index) : entries;
     const at = usable[0]!.index - this.offset();
     invariant(at <= this.ents.length, () => `append leaves a gap: last ${this.lastIndex()}, appending ${usable[0]!.index}`);
+    for (let i = at; i < this.ents.length; i++) this.bytesHeld -= entryBytes(this.ents[i]!);
     this.ents.length = at;
-    for (const e of usable) this.ents.push(e);
+    for (const e of usable) {
+      this.ents.push(e);
+      this.bytesHeld += entryBytes(e);
+    }
   }
 
   /** Replaces the whole log by a received snapshot. */
@@ -99,6 +105,7 @@ export class MemoryStorage implements RaftStorage {
     if (snapshot.metadata.index <= this.snap.metadata.index) return;
     this.snap = snapshot;
     this.ents = [{ term: snapshot.metadata.term, index: snapshot.metadata.index, type: 0, data: new Uint8Array() }];
+    this.bytesHeld = 0;
   }
 
   /** Records a snapshot of the local state machine as of `index` (which must be applied). */
@@ -117,8 +124,26 @@ export class MemoryStorage implements RaftStorage {
     const off = this.offset();
     if (compactIndex <= off) return;
     invariant(compactIndex <= this.lastIndex(), () => `compact ${compactIndex} beyond last ${this.lastIndex()}`);
+    for (let i = 1; i <= compactIndex - off; i++) this.bytesHeld -= entryBytes(this.ents[i]!);
     const kept = this.ents.slice(compactIndex - off);
     kept[0] = { term: kept[0]!.term, index: kept[0]!.index, type: 0, data: new Uint8Array() };
     this.ents = kept;
+  }
+
+  /**
+   * Where to compact so that at most `keepEntries` entries and `keepBytes` bytes stay at or below
+   * `upTo` (the entries after the returned index): the margin a lagging follower can still catch up from.
+   */
+  retentionStart(upTo: number, keepEntries: number, keepBytes: number): number {
+    const off = this.offset();
+    let at = Math.min(upTo, this.lastIndex());
+    let bytes = 0;
+    while (at > off && upTo - at < keepEntries) {
+      const b = entryBytes(this.ents[at - off]!);
+      if (bytes + b > keepBytes) break;
+      bytes += b;
+      at--;
+    }
+    return at;
   }
 }

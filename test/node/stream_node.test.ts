@@ -23,6 +23,7 @@ test('a lone node applies its proposals, and purges rows older than retentionMin
     nodeId: 1, groups: [{ id: LOCAL_GROUP, members: [1] }], walDir: join(dir, 'wal'), stateDir: join(dir, 'state'),
     dataSync: true, tickMs: 5, electionTick: 10, heartbeatTick: 1, checkpointIntervalSeconds: 300,
     proposalTimeoutMs: 10_000, maxWriterQueueBytes: 1 << 20, compactionMarginEntries: 100,
+    compactionMarginBytes: 1 << 30, checkpointLogBytes: 1 << 30,
     random: new SeededRandom(1), nowMs: () => nowMs, siteOf: () => undefined, sendPeer: () => undefined,
     onFatal: (e) => assert.fail(e), log: () => undefined,
   });
@@ -41,6 +42,40 @@ test('a lone node applies its proposals, and purges rows older than retentionMin
     nowMs += 120_000; // now two and a half minutes old
     await waitFor('the purge', () => (table.rows.firstRetainedOffset === 3 ? true : undefined), 5_000);
     assert.equal(table.nextOffset, 3, 'offsets never move back');
+  } finally {
+    await node.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Raft log held in memory is bounded in bytes: past checkpointLogBytes a checkpoint runs early and keeps at most compactionMarginBytes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shoal-node-'));
+  const node = await StreamNode.open({
+    nodeId: 1, groups: [{ id: LOCAL_GROUP, members: [1] }], walDir: join(dir, 'wal'), stateDir: join(dir, 'state'),
+    dataSync: true, tickMs: 5, electionTick: 10, heartbeatTick: 1, checkpointIntervalSeconds: 3_600, // never by time here
+    proposalTimeoutMs: 10_000, maxWriterQueueBytes: 8 << 20, compactionMarginEntries: 100_000,
+    compactionMarginBytes: 64 << 10, checkpointLogBytes: 256 << 10,
+    random: new SeededRandom(1), nowMs: () => 1_000_000, siteOf: () => undefined, sendPeer: () => undefined,
+    onFatal: (e) => assert.fail(e), log: () => undefined,
+  });
+  try {
+    await waitFor('leadership of its own group', () => (node.isLeader(LOCAL_GROUP) ? true : undefined));
+    await node.propose(LOCAL_GROUP, { kind: CommandKind.CreateTable, table: 't', schema: encodeSchema(schema), cacheLimit: 10, keyColumns: [], retentionMinutes: 1440, filterColumn: '' });
+    const ipc = encodeAppendBatch(schema, { id: Int32Array.from({ length: 4_000 }, (_, i) => i) }, { maxRows: 10_000, maxBytes: 1 << 20 }); // ~16 KiB
+    let peakBytes = 0;
+    for (let i = 0; i < 64; i++) { // ~1 MiB in all, four times the bound
+      await node.propose(LOCAL_GROUP, { kind: CommandKind.Append, table: 't', rowCount: 4_000, appendedAtMs: 1_000_000, ipc });
+      peakBytes = Math.max(peakBytes, node.raftLogBytesHeld());
+    }
+    await waitFor('an early checkpoint', () => (node.raftLogBytesHeld() <= 256 << 10 ? true : undefined), 10_000);
+    assert.ok(node.status(LOCAL_GROUP).applied === node.group(LOCAL_GROUP).appliedLsn);
+    assert.ok(peakBytes < 512 << 10, `the log peaked at ${peakBytes} bytes: the early checkpoint did not keep it near its bound`);
+    // what a checkpoint kept: at most the byte margin (plus the one entry that crosses it is not kept)
+    const kept = node.raftLogBytesHeld();
+    await node.checkpointNow();
+    await waitFor('compaction after a checkpoint', () => (node.raftLogBytesHeld() <= 64 << 10 ? true : undefined), 10_000);
+    assert.ok(kept > 0);
+    assert.equal(node.group(LOCAL_GROUP).tables.get('t')!.nextOffset, 64 * 4_000, 'every row applied once');
   } finally {
     await node.close();
     rmSync(dir, { recursive: true, force: true });
