@@ -93,9 +93,12 @@ test('a checkpoint deletes the log it covers; after a power loss the state is wh
     if (r.kind === 'entries') for (const e of r.entries) assert.ok(e.index > snapshotLsn, `entry ${e.index} at or below the checkpoint survived in the log`);
   }
 
-  // Replay what the state does not hold yet: entries above the checkpoint LSN, in order.
+  // Replay what the state does not hold yet: entries above the checkpoint LSN, in order. Up to the
+  // last entry, not the recovered commit: a round that only moves commit is not synced (MustSync),
+  // so commit may come back one round short; a lone voter commits its whole log again once elected.
+  assert.ok(storage.hardState.commit >= storage.lastIndex() - 1, `recovered commit ${storage.hardState.commit}, last ${storage.lastIndex()}`);
   let replayed = 0;
-  for (const e of storage.entries(first, storage.hardState.commit + 1, Number.POSITIVE_INFINITY) ?? []) {
+  for (const e of storage.entries(first, storage.lastIndex() + 1, Number.POSITIVE_INFINITY) ?? []) {
     if (e.index <= checkpoint.lsn || e.type !== EntryType.Normal || e.data.length === 0) continue;
     assert.equal(await store.get(keyOf(e.index)), undefined, `entry ${e.index} above the checkpoint was already in the store`);
     await store.write([{ op: 'put', key: keyOf(e.index), value: e.data }]);
