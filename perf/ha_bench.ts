@@ -59,10 +59,13 @@ async function runCase(bench: BenchCluster, c: WriteCase, args: BenchArgs, index
 interface PeerRow {
   case: WriteCase;
   shoal: TimedWriteOutcome;
-  nats: WriteOutcome;
+  /** One NATS message per row. */
+  natsRows: WriteOutcome;
+  /** A write's rows packed into one message (up to max_payload), as Shoal sends a batch. */
+  natsBatch: WriteOutcome;
 }
 
-async function runPeers(rows: WriteRow[]): Promise<PeerRow[] | string> {
+async function runPeers(rows: WriteRow[], caseSeconds: number): Promise<PeerRow[] | string> {
   const server = natsServerPath();
   if (server === undefined) return 'nats-server is not installed (Debian: apt-get install nats-server): NATS JetStream was not measured';
   const dir = mkdtempSync(join(tmpdir(), 'shoal-bench-nats-'));
@@ -70,10 +73,10 @@ async function runPeers(rows: WriteRow[]): Promise<PeerRow[] | string> {
   try {
     const out: PeerRow[] = [];
     for (const row of rows) {
-      // the same number of writes the Shoal HA case made, so both sides write the same rows
-      const c = { ...row.case, writesPerWriter: row.ha.writesPerWriter };
-      const outcome = await runNatsWriteCase(nats, c);
-      out.push({ case: c, shoal: row.ha, nats: outcome });
+      const c = { ...row.case, writesPerWriter: maxWritesOf(row.case.batchRows, row.case.columns) };
+      const natsRows = await runNatsWriteCase(nats, c, { messagePer: 'row', timeBudgetMs: caseSeconds * 1000 });
+      const natsBatch = await runNatsWriteCase(nats, c, { messagePer: 'batch', timeBudgetMs: caseSeconds * 1000 });
+      out.push({ case: c, shoal: row.ha, natsRows, natsBatch });
       console.log(formatPeerTable(out.slice(-1), out.length === 1));
     }
     return out;
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
     await bench.stop();
     if (args.peers) {
       console.log('\nNATS JetStream R3 on 3 local servers, the same rows and writes (NATS 2.9 does not fsync each write; Shoal does):');
-      const peers = await runPeers(rows);
+      const peers = await runPeers(rows, args.caseSeconds);
       if (typeof peers === 'string') console.log(peers);
       else console.log('\n' + formatPeerTable(peers, true));
       result['peers'] = peers;

@@ -23,13 +23,14 @@ export function formatWriteTable(rows: WriteRow[], withHeader: boolean): string 
   return table(withHeader ? [HEADER, ...lines] : lines);
 }
 
-const PEER_HEADER = ['cols', 'threads', 'batch', 'writes/thread', 'Shoal HA rows/s', 'Shoal p50 ms', 'NATS R3 rows/s', 'NATS p50 ms', 'Shoal/NATS'];
+const PEER_HEADER = ['cols', 'threads', 'batch', 'Shoal HA rows/s', 'Shoal p50 ms', 'NATS msg/row rows/s', 'p50 ms', 'NATS msg/batch rows/s', 'p50 ms', 'Shoal/NATS best'];
 
-export function formatPeerTable(rows: Array<{ case: WriteCase; shoal: WriteOutcome; nats: WriteOutcome }>, withHeader: boolean): string {
+export function formatPeerTable(rows: Array<{ case: WriteCase; shoal: WriteOutcome; natsRows: WriteOutcome; natsBatch: WriteOutcome }>, withHeader: boolean): string {
   const lines = rows.map((r) => [
-    String(r.case.columns), String(r.case.writers), int(r.case.batchRows), int(r.case.writesPerWriter),
-    int(r.shoal.rowsPerSec), ms(r.shoal.latencyMsP50), int(r.nats.rowsPerSec), ms(r.nats.latencyMsP50),
-    `${(r.shoal.rowsPerSec / r.nats.rowsPerSec).toFixed(2)}x`,
+    String(r.case.columns), String(r.case.writers), int(r.case.batchRows),
+    int(r.shoal.rowsPerSec), ms(r.shoal.latencyMsP50), int(r.natsRows.rowsPerSec), ms(r.natsRows.latencyMsP50),
+    int(r.natsBatch.rowsPerSec), ms(r.natsBatch.latencyMsP50),
+    `${(r.shoal.rowsPerSec / Math.max(r.natsRows.rowsPerSec, r.natsBatch.rowsPerSec)).toFixed(2)}x`,
   ]);
   return table(withHeader ? [PEER_HEADER, ...lines] : lines, PEER_HEADER);
 }

@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { connect, JetStreamClient, JetStreamManager, NatsConnection, PubAck, StorageType } from 'nats';
 import { benchSchema, benchColumns } from '../bench/rows.js';
-import { outcomeOf, rowsOf, WriteCase, WriteOutcome } from '../bench/write_case.js';
+import { outcomeOf, WriteCase, WriteOutcome } from '../bench/write_case.js';
 import type { NatsCluster } from './nats_cluster.js';
 import { AsyncJetStreamPublisher } from './async_publisher.js';
 import { PeerError } from './peer_errors.js';
@@ -38,6 +38,13 @@ export interface NatsWriteOptions {
   ackTimeoutMs?: number;
   /** Leave the stream in place after a successful run (for a test or a person to read it; they delete it). */
   keepStream?: boolean;
+  /**
+   * 'row' (default): one NATS message per row. 'batch': a write's rows packed back to back into as few
+   * messages as the servers' max_payload allows (one, up to 1 MiB), as Shoal sends a batch as one frame.
+   */
+  messagePer?: 'row' | 'batch';
+  /** Writers start no new write after this long (the case then counts the rows actually written). */
+  timeBudgetMs?: number;
 }
 
 export type NatsPublisherKind = 'async' | 'js.publish';
@@ -59,7 +66,8 @@ export async function runNatsWriteCase(cluster: NatsCluster, c: WriteCase, o: Na
   if (!Number.isInteger(window) || window < 1) throw new PeerError('BAD_CASE', `maxInflightPublishes is ${window}; give a whole number of at least 1`);
   const kind = o.publisher ?? 'async';
   if (!NATS_PUBLISHER_KINDS.includes(kind)) throw new PeerError('BAD_CASE', `publisher is "${kind}"; give one of ${NATS_PUBLISHER_KINDS.join(', ')}`);
-  const batches = writerBatches(c, o.maxPregeneratedBytes ?? DEFAULT_MAX_PREGENERATED_BYTES);
+  const rowBatches = writerBatches(c, o.maxPregeneratedBytes ?? DEFAULT_MAX_PREGENERATED_BYTES);
+  const batches = o.messagePer === 'batch' ? rowBatches.map((pool) => pool.map((b) => packRows(b, NATS_MAX_PAYLOAD_BYTES))) : rowBatches;
 
   const admin = await connect({ servers: cluster.urls[0]! });
   const writers: NatsConnection[] = [];
@@ -74,21 +82,27 @@ export async function runNatsWriteCase(cluster: NatsCluster, c: WriteCase, o: Na
     const publishers = writers.map((nc) => batchPublisher(nc, subject, kind, window, o.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS));
 
     const latenciesMs: number[] = [];
+    let expectedMessages = 0;
+    let writes = 0;
     const started = performance.now();
+    const deadline = started + (o.timeBudgetMs ?? Number.POSITIVE_INFINITY);
     await Promise.all(publishers.map(async (publishAll, w) => {
       const pool = batches[w]!;
-      for (let i = 0; i < c.writesPerWriter; i++) {
+      for (let i = 0; i < c.writesPerWriter && performance.now() < deadline; i++) {
         const t0 = performance.now();
-        await publishAll(pool[i % pool.length]!);
+        const batch = pool[i % pool.length]!;
+        await publishAll(batch);
         latenciesMs.push(performance.now() - t0);
+        expectedMessages += batch.length;
+        writes++;
       }
     }));
     const elapsedMs = performance.now() - started;
 
     const stored = (await jsm.streams.info(streamName)).state.messages;
-    if (stored !== rowsOf(c)) throw new PeerError('COUNT_MISMATCH', `stream ${streamName} holds ${stored} messages after ${rowsOf(c)} acknowledged rows; the NATS run is not valid (see the server logs)`);
+    if (stored !== expectedMessages) throw new PeerError('COUNT_MISMATCH', `stream ${streamName} holds ${stored} messages after ${expectedMessages} acknowledged messages (${writes * c.batchRows} rows); the NATS run is not valid (see the server logs)`);
     if (o.keepStream === true) created = false;
-    return outcomeOf(c, elapsedMs, latenciesMs);
+    return outcomeOf(c, elapsedMs, latenciesMs, writes * c.batchRows);
   } finally {
     await Promise.all(writers.map((nc) => nc.close()));
     // A failed delete must not hide why the case failed; a leftover stream is deleted by the next run.
@@ -135,6 +149,29 @@ function writerBatches(c: WriteCase, maxBytes: number): Batch[][] {
   const batchBytes = first.reduce((sum, p) => sum + p.byteLength, 0);
   const perWriter = Math.max(1, Math.min(c.writesPerWriter, Math.floor(maxBytes / (batchBytes * c.writers))));
   return Array.from({ length: c.writers }, (_, w) => Array.from({ length: perWriter }, (_, i) => (w === 0 && i === 0 ? first : batchOf(w, i))));
+}
+
+/** nats-server's default max_payload. */
+export const NATS_MAX_PAYLOAD_BYTES = 1 << 20;
+
+/** Row payloads packed back to back into messages of at most `maxBytes` (a row is never split). */
+export function packRows(rows: Batch, maxBytes: number): Batch {
+  const out: Batch = [];
+  let start = 0;
+  while (start < rows.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < rows.length && (end === start || bytes + rows[end]!.byteLength <= maxBytes)) bytes += rows[end++]!.byteLength;
+    const message = new Uint8Array(bytes);
+    let at = 0;
+    for (let r = start; r < end; r++) {
+      message.set(rows[r]!, at);
+      at += rows[r]!.byteLength;
+    }
+    out.push(message);
+    start = end;
+  }
+  return out;
 }
 
 function checkCase(c: WriteCase): void {

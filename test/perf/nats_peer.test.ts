@@ -73,6 +73,13 @@ test('three nats-server processes take tiny write cases into an R3 stream, and s
       // A window of 3 in-flight publishes under batches of 10: the sender waits for acks mid-batch.
       const windowed = await runNatsWriteCase(cluster, { columns: 11, writers: 2, batchRows: 10, writesPerWriter: 4, seed: 9 }, { maxInflightPublishes: 3 });
       assert.equal(windowed.rows, 80);
+      // One message per write (rows packed back to back): the stream holds a message per batch.
+      const packed = await runNatsWriteCase(cluster, { columns: 11, writers: 2, batchRows: 50, writesPerWriter: 3, seed: 9 }, { messagePer: 'batch', streamName: 'PEER_TEST_2', keepStream: true });
+      assert.equal(packed.rows, 300);
+      const packedInfo = await jsm.streams.info('PEER_TEST_2');
+      assert.equal(packedInfo.state.messages, 6, 'a message per write');
+      assert.equal(packedInfo.state.bytes > 300 * 72, true);
+      await jsm.streams.delete('PEER_TEST_2');
       assert.deepEqual((await jsm.streams.names().next()).filter((n) => n.startsWith('BENCH_')), [], 'runs without keepStream delete their stream');
 
       // No stream listens on the subject: the publish is refused (503 no responders), not left waiting.

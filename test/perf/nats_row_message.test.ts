@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { benchColumns, benchSchema, idOf } from '../../perf/bench/rows.js';
 import { PeerError } from '../../perf/peers/peer_errors.js';
 import { RowMessageEncoder, decodeRowMessage, rowAt } from '../../perf/peers/row_message.js';
+import { packRows } from '../../perf/peers/nats_writer.js';
 
 const badMessage = (pattern: RegExp) => (e: unknown) => e instanceof PeerError && e.code === 'BAD_MESSAGE' && pattern.test(e.message);
 
@@ -70,4 +71,15 @@ test('a batch without one of the schema\'s columns is a BAD_CASE', () => {
   const batch = benchColumns(schema, 2, 0, 3);
   delete batch['d2'];
   assert.throws(() => new RowMessageEncoder(schema).encodeBatch(batch, 2), (e: unknown) => e instanceof PeerError && e.code === 'BAD_CASE' && /no column "d2"/.test(e.message));
+});
+
+test('packRows: rows back to back in messages of at most max bytes, never split, in order', () => {
+  const rows = Array.from({ length: 10 }, (_, i) => new Uint8Array(3 + (i % 3)).fill(i)); // 3, 4, 5, 3, ... bytes
+  const messages = packRows(rows, 10);
+  assert.ok(messages.every((m) => m.byteLength <= 10));
+  assert.deepEqual(Buffer.concat(messages), Buffer.concat(rows), 'every byte once, in order');
+  assert.deepEqual(messages.map((m) => m.byteLength), [7, 8, 9, 7, 8]);
+  // a row bigger than the limit still travels, alone
+  assert.deepEqual(packRows([new Uint8Array(20), new Uint8Array(1)], 10).map((m) => m.byteLength), [20, 1]);
+  assert.deepEqual(packRows([], 10), []);
 });
