@@ -106,7 +106,9 @@ export class WireConnection {
       let settled = false;
       let socket: WebSocket;
       try {
-        socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: o.maxFrameBytes });
+        // A zero mask: ws then sends an append's bytes as they are, without a masked copy of each
+        // (masking protects browsers behind caching proxies; this client is not one).
+        socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: o.maxFrameBytes, generateMask: (mask) => mask.fill(0) });
       } catch (err) {
         reject(new ShoalError('ConnectFailed', `cannot connect to ${url}: ${messageOf(err)}; check the host and port`, { cause: err }));
         return;
