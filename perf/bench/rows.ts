@@ -2,6 +2,8 @@
 // is an 8-character id, a 4-character symbol, a timestamp, 4 doubles and 4 ints; the 211-column row
 // adds 100 doubles and 100 ints. Values come from a seeded generator, so two runs write the same bytes.
 
+import { SeededRandom } from '../../broker/raft/random.js';
+
 export type ColumnType = 'STRING' | 'SYMBOL' | 'TIMESTAMP' | 'DOUBLE' | 'INT';
 
 export interface BenchColumn {
@@ -31,17 +33,6 @@ export function benchSchema(columnCount: number): BenchColumn[] {
   return columns;
 }
 
-/** xorshift32: a small seeded generator, enough to make values that do not compress to nothing. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 0x1_0000_0000;
-  };
-}
-
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'GOOG', 'META', 'TSLA', 'AVGO', 'ORCL', 'COST', 'NFLX', 'AMD_'];
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -50,15 +41,15 @@ const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
  * to 8 characters, so they are unique across batches), with timestamps from `baseTimeMs`.
  */
 export function benchColumns(schema: BenchColumn[], rows: number, firstRow: number, seed: number, baseTimeMs = 1_795_000_000_000): BenchColumns {
-  const random = seededRandom(seed ^ firstRow);
+  const random = new SeededRandom(seed ^ firstRow);
   const out: BenchColumns = {};
   for (const column of schema) {
     switch (column.type) {
       case 'STRING': out[column.name] = Array.from({ length: rows }, (_, r) => idOf(firstRow + r)); break;
-      case 'SYMBOL': out[column.name] = Array.from({ length: rows }, () => SYMBOLS[Math.floor(random() * SYMBOLS.length)]!); break;
+      case 'SYMBOL': out[column.name] = Array.from({ length: rows }, () => SYMBOLS[random.intBelow(SYMBOLS.length)]!); break;
       case 'TIMESTAMP': out[column.name] = Float64Array.from({ length: rows }, (_, r) => baseTimeMs + firstRow + r); break;
-      case 'DOUBLE': out[column.name] = Float64Array.from({ length: rows }, () => Math.round(random() * 1e6) / 100); break;
-      case 'INT': out[column.name] = Int32Array.from({ length: rows }, () => Math.floor(random() * 1e6)); break;
+      case 'DOUBLE': out[column.name] = Float64Array.from({ length: rows }, () => random.intBelow(100_000_000) / 100); break;
+      case 'INT': out[column.name] = Int32Array.from({ length: rows }, () => random.intBelow(1_000_000)); break;
     }
   }
   return out;

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { batchToRows, decodeAppendBatch, encodeAppendBatch } from '../../broker/table/batch.js';
 import { checkSchema } from '../../broker/table/schema.js';
 import { LIMITS } from './fixtures.js';
+import { SeededRandom } from '../../broker/raft/random.js';
 
-const seeded = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 0x1_0000_0000);
 
 test('strings: ASCII, mixed, long and non-BMP text decode as written, next to each other in one column', () => {
   const schema = checkSchema({ columns: [{ name: 's', type: 'STRING' }, { name: 'y', type: 'SYMBOL' }] });
@@ -20,11 +20,11 @@ test('strings: ASCII, mixed, long and non-BMP text decode as written, next to ea
 });
 
 test('strings: 2,000 seeded random strings over the whole UTF-16 range round-trip (lone surrogates become U+FFFD)', () => {
-  const random = seeded(7);
+  const random = new SeededRandom(7);
   const texts = Array.from({ length: 2_000 }, () => {
-    const n = Math.floor(random() * 80);
-    const ascii = random() < 0.5;
-    return String.fromCharCode(...Array.from({ length: n }, () => Math.floor(random() * (ascii ? 0x80 : 0x10000))));
+    const n = random.intBelow(80);
+    const ascii = random.chance(0.5);
+    return String.fromCharCode(...Array.from({ length: n }, () => random.intBelow(ascii ? 0x80 : 0x10000)));
   });
   const schema = checkSchema({ columns: [{ name: 's', type: 'STRING' }] });
   const rows = batchToRows(decodeAppendBatch(schema, encodeAppendBatch(schema, { s: texts }, LIMITS), LIMITS));
