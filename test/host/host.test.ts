@@ -211,3 +211,28 @@ test('replaying a restated tail cut short by a crash keeps the entries already h
   assert.equal(overwritten.lastIndex(), 4);
   assert.equal(overwritten.term(4), 2);
 });
+
+test('a round that only moves commit completes without a sync; entries and a new term still wait for one', () => {
+  const { host, wal } = leaderOfOwnGroup(2);
+  const syncsBefore = wal.syncs;
+  const machine = host.stateMachine(2) as ListMachine;
+  for (let i = 0; i < 5; i++) {
+    host.propose(2, new Uint8Array([i + 1]));
+    assert.equal(host.process(), true, 'the entry round');
+    assert.equal(wal.pending.length, 1, 'the entry waits for its sync');
+    wal.completeAll();
+    // The lone voter's entry is durable, so it commits: that round writes only a hard state.
+    const recordsBefore = wal.records.length;
+    assert.equal(host.process(), true, 'the commit round');
+    assert.equal(wal.pending.length, 0, 'no sync asked for a commit-only round');
+    assert.deepEqual(wal.records.slice(recordsBefore).map((r) => r.kind), ['hardState'], 'it is still written, to ride the next sync');
+    assert.equal(machine.applied.at(-1), host.group(2).raft.raftLog.lastIndex(), 'and the entry is applied at once');
+  }
+  assert.equal(wal.syncs - syncsBefore, 5, 'one sync per write, not two');
+  assert.equal(host.stats.roundsWithoutSync >= 5, true);
+  // A new term (an election) is never left unsynced.
+  host.createGroup(3, { voters: [1], learners: [], witnesses: [] });
+  host.campaign(3);
+  host.process();
+  assert.equal(wal.pending.length, 1, 'a round that raises the term waits for its sync');
+});
