@@ -71,6 +71,8 @@ export interface StreamNodeListener {
 
 /** How often retention purges run; rows live at most retentionMinutes plus this. */
 const RETENTION_PURGE_INTERVAL_MS = 60_000;
+/** After a failed early checkpoint (the Raft logs over checkpointLogBytes), the next try waits this long. */
+const EARLY_CHECKPOINT_RETRY_MS = 5_000;
 
 export class StreamNode {
   readonly listeners: StreamNodeListener[] = [];
@@ -84,6 +86,7 @@ export class StreamNode {
   private snapshotsWithheld = 0;
   private readonly withheldFrom = new Set<string>(); // group/peer pairs already logged
   private lastPurgeMs = 0;
+  private earlyCheckpointNotBeforeMs = 0; // set after a failed early checkpoint, so a bad disk is not retried every tick
 
   private constructor(
     private readonly o: StreamNodeOptions,
@@ -289,9 +292,12 @@ export class StreamNode {
     const now = this.o.nowMs();
     this.pending.expire(now);
     for (const g of this.groups.values()) g.markWritten(g.writer.writtenLsn);
-    if (this.host.logBytesHeld() > this.o.checkpointLogBytes) {
-      // runOnce shares a checkpoint already running, so a tick per 100 ms asks at most once per run
-      this.checkpointer.runOnce().catch((err: unknown) => this.o.log(`checkpoint (log over ${this.o.checkpointLogBytes} bytes) failed: ${String(err)}`));
+    if (this.host.logBytesHeld() > this.o.checkpointLogBytes && now >= this.earlyCheckpointNotBeforeMs) {
+      // runOnce shares a checkpoint already running; after a failure, wait before the next try
+      this.checkpointer.runOnce().catch((err: unknown) => {
+        this.earlyCheckpointNotBeforeMs = this.o.nowMs() + EARLY_CHECKPOINT_RETRY_MS;
+        this.o.log(`checkpoint (log over ${this.o.checkpointLogBytes} bytes) failed, next try in ${EARLY_CHECKPOINT_RETRY_MS} ms: ${String(err)}`);
+      });
     }
     if (now - this.lastPurgeMs >= RETENTION_PURGE_INTERVAL_MS) {
       this.lastPurgeMs = now;
