@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     const rss = await bench.rssBytes();
     result['rssBytes'] = rss;
     console.log('\nRSS at the end: ' + rss.map((r) => `${r.alias} ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB`).join(', '));
-    await bench.stop();
+    await bench.stop(); // before NATS starts: the two must not share the cores
     if (args.peers) {
       console.log('\nNATS JetStream R3 on 3 local servers, the same rows and writes (NATS 2.9 does not fsync each write; Shoal does):');
       const peers = await runPeers(rows, args.caseSeconds);

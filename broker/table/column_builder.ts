@@ -158,7 +158,6 @@ export class ByteSink {
   }
 }
 
-
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**

@@ -17,6 +17,7 @@ export interface BenchCluster {
   writers(n: number): Promise<ShoalClient[]>;
   /** Each node's resident set size in bytes, from getStreamingStat. */
   rssBytes(): Promise<Array<{ alias: string; rssBytes: number }>>;
+  /** Stops every node (by PID) and deletes the home; a second call waits for the first. */
   stop(): Promise<void>;
 }
 
@@ -34,6 +35,7 @@ export async function startBenchCluster(o: BenchClusterOptions = {}): Promise<Be
     const leader = await cluster.leaderIndex(BENCH_GROUP);
     const admin = await cluster.client(leader, { requestTimeoutMs: 60_000 });
     const made: ShoalClient[] = [];
+    let stopping: Promise<void> | undefined;
     return {
       cluster, leader, admin,
       async writers(n) {
@@ -49,10 +51,13 @@ export async function startBenchCluster(o: BenchClusterOptions = {}): Promise<Be
         }
         return out;
       },
-      async stop() {
-        // SIGTERM first: a profiled node writes its profile as it exits
-        if (o.profileDir !== undefined) await Promise.all(cluster.nodes.map((_, i) => cluster.stop(i)));
-        await cluster.destroy();
+      stop() {
+        stopping ??= (async () => {
+          // SIGTERM first: a profiled node writes its profile as it exits
+          if (o.profileDir !== undefined) await Promise.all(cluster.nodes.map((_, i) => cluster.stop(i)));
+          await cluster.destroy();
+        })();
+        return stopping;
       },
     };
   } catch (err) {
