@@ -3,9 +3,9 @@
 //
 // One round (process → onSynced):
 //   1. take a Ready from every group that has one;
-//   2. send the leaders' appends and heartbeats at once, one batch per peer (the leader writes its
-//      log in parallel with replicating it; its own copy counts only once durable);
-//   3. append every group's hard state, snapshot and entries to the one WAL and ask for one sync;
+//   2. append every group's hard state, snapshot and entries to the one WAL and ask for one sync;
+//   3. while it runs, send the leaders' appends and heartbeats, one batch per peer (the leader writes
+//      its log in parallel with replicating it; its own copy counts only once durable);
 //   4. when the sync completes: update each group's stable view, send the rest (votes, acks) in one
 //      batch per peer, apply committed entries, advance.
 // No new round starts while a sync is in flight; messages that arrive meanwhile are stepped and wait.
@@ -96,6 +96,7 @@ interface HostedGroup {
 
 interface RoundInFlight {
   readies: Array<{ group: HostedGroup; ready: Ready }>;
+  early: Map<number, PeerBatch> | undefined; // undefined once sent
   checkpoint: { lsns: CheckpointLsns; waiters: Array<(lsns: CheckpointLsns) => void> } | undefined;
   late: Map<number, PeerBatch>;
   localSnapshots: Array<{ group: HostedGroup; snapshot: Snapshot; compactTo: number }>;
@@ -280,8 +281,8 @@ export class MultiRaftHost {
     const localSnapshots = this.pendingLocalSnapshots;
     this.pendingLocalSnapshots = [];
     for (const s of localSnapshots) records.push({ kind: 'snapshot', group: s.group.id, snapshot: s.snapshot });
-    this.sendAll(early);
-    this.round = { readies, late, localSnapshots, checkpoint };
+    const round: RoundInFlight = { readies, early, late, localSnapshots, checkpoint };
+    this.round = round;
     if (records.length > 0) this.opts.wal.append(records);
     if (!mustSync(records, readies)) {
       // Only commit LSNs moved: they ride the next sync, and a crash that loses them loses nothing,
@@ -291,8 +292,18 @@ export class MultiRaftHost {
       return true;
     }
     this.stats.syncs++;
+    // The disk write starts first; the followers' copies are encoded and sent while it runs.
     this.opts.wal.sync((error) => this.onSynced(error));
+    this.sendEarly(round);
     return true;
+  }
+
+  /** The round's messages that need not wait for its sync; before anything of onSynced in any case. */
+  private sendEarly(round: RoundInFlight): void {
+    if (!round.early) return;
+    const early = round.early;
+    round.early = undefined;
+    this.sendAll(early);
   }
 
   /** The WAL made the round's records durable (or failed to). */
@@ -300,6 +311,7 @@ export class MultiRaftHost {
     const round = this.round;
     if (!round || this.failed) return;
     this.round = undefined;
+    this.sendEarly(round); // a WAL that calls back at once must not reorder them after the late ones
     if (error) {
       // Raft cannot take back what it has stepped: stop, and let the node restart from its WAL.
       this.failed = error;
