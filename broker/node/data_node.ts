@@ -5,7 +5,8 @@ import { isAbsolute, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { ClusterConfig, NodeConfig, nodeConfig } from '../../config/index.js';
 import { SeededRandom } from '../raft/random.js';
-import { encodePeerBatch, decodePeerBatch } from '../protocol/peer_frames.js';
+import { decodePeerBatch } from '../protocol/peer_frames.js';
+import { encodePeerBatchChunks } from '../protocol/peer_frame_encoder.js';
 import { NodeServer, ClientConnection } from '../server/node_server.js';
 import { PeerLinks } from '../server/peer_links.js';
 import { UserStore } from '../auth/user_store.js';
@@ -106,7 +107,7 @@ export class DataNode {
       compactionMarginBytes: COMPACTION_MARGIN_BYTES, checkpointLogBytes: CHECKPOINT_LOG_BYTES,
       random: new SeededRandom(Date.now() ^ (nodeId * 7919)), nowMs: () => Date.now(),
       siteOf: (id) => directory.siteText(id),
-      sendPeer: (batch) => void links.send(batch.to, encodePeerBatch(batch)),
+      sendPeer: (batch) => void links.send(batch.to, encodePeerBatchChunks(batch)),
       onFatal: o.onFatal, log: o.log,
     });
     const hub = new SubscriptionHub(stream, (id) => directory.siteText(id), MAX_ROWS_PER_PUSH);

@@ -1,6 +1,7 @@
 // Peer frames: one PeerFrame (raft.proto) per binary WebSocket message on the /peer path, carrying a
-// PeerBatch (broker/host/peer_batch.ts). encodePeerBatch is for our own batches (a number out of range
-// is a bug: BAD_FIELD); decodePeerBatch reads untrusted bytes and throws nothing but ProtocolError.
+// PeerBatch (broker/host/peer_batch.ts). Encoding is peer_frame_encoder.ts's, for our own batches (a
+// number out of range is a bug: BAD_FIELD); decodePeerBatch reads untrusted bytes with protobufjs and
+// throws nothing but ProtocolError.
 //
 // Entry and snapshot data are not copied on decode: they are views into the input bytes.
 // On the wire, absent and empty are the same: decoding sets `entries` only when there are some,
@@ -9,9 +10,10 @@
 import { messageOf } from '../../storage/state/errors.js';
 import { PeerBatch } from '../host/peer_batch.js';
 import { ConfState, Entry, EntryType, Message, MessageType, Snapshot } from '../raft/types.js';
+import { MESSAGE_TYPE_TO_WIRE, concatChunks, encodePeerBatchChunks } from './peer_frame_encoder.js';
 import { ProtocolError } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frames.js';
-import { LongLike, checkUnsigned, numberFromLong } from './numbers.js';
+import { LongLike, numberFromLong } from './numbers.js';
 import { wire, wireTypes } from './wire.js';
 
 type WireBatch = wireTypes.peer.v1.RaftBatch;
@@ -19,100 +21,15 @@ type WireMessage = wireTypes.peer.v1.RaftMessage;
 type WireEntry = wireTypes.peer.v1.Entry;
 type WireSnapshot = wireTypes.peer.v1.Snapshot;
 
-const W = wire.peer.v1.MessageType;
-const MESSAGE_TYPE_TO_WIRE: Record<MessageType, number> = {
-  [MessageType.Hup]: W.MSG_HUP,
-  [MessageType.Beat]: W.MSG_BEAT,
-  [MessageType.CheckQuorum]: W.MSG_CHECK_QUORUM,
-  [MessageType.TransferLeader]: W.MSG_TRANSFER_LEADER,
-  [MessageType.Unreachable]: W.MSG_UNREACHABLE,
-  [MessageType.SnapStatus]: W.MSG_SNAP_STATUS,
-  [MessageType.App]: W.MSG_APP,
-  [MessageType.AppResp]: W.MSG_APP_RESP,
-  [MessageType.Vote]: W.MSG_VOTE,
-  [MessageType.VoteResp]: W.MSG_VOTE_RESP,
-  [MessageType.PreVote]: W.MSG_PRE_VOTE,
-  [MessageType.PreVoteResp]: W.MSG_PRE_VOTE_RESP,
-  [MessageType.Snap]: W.MSG_SNAP,
-  [MessageType.Heartbeat]: W.MSG_HEARTBEAT,
-  [MessageType.HeartbeatResp]: W.MSG_HEARTBEAT_RESP,
-  [MessageType.TimeoutNow]: W.MSG_TIMEOUT_NOW,
-};
 const MESSAGE_TYPE_FROM_WIRE = new Map<number, MessageType>(
   Object.entries(MESSAGE_TYPE_TO_WIRE).map(([type, n]) => [n, type as MessageType]),
 );
 
 // ---- encoding ----
 
+/** The frame as one buffer. The node sends encodePeerBatchChunks' chunks instead, which copy no entry data. */
 export function encodePeerBatch(b: PeerBatch): Uint8Array {
-  checkUnsigned(b.from, 'batch.from', 32);
-  checkUnsigned(b.to, 'batch.to', 32);
-  for (const h of b.heartbeats) checkGroupTermCommit(h.group, h.term, h.commit, 'heartbeat');
-  for (const h of b.heartbeatResponses) checkGroupTermCommit(h.group, h.term, 0, 'heartbeat response');
-  for (const q of b.quiesce) checkGroupTermCommit(q.group, q.term, q.commit, 'quiesce notice');
-  const raftBatch = {
-    from: b.from,
-    to: b.to,
-    messages: b.messages.map(({ group, message }) => {
-      checkUnsigned(group, 'message group', 32);
-      return { group, message: toWireMessage(message) };
-    }),
-    // The tuples already have the wire's field names; the encoder reads them as they are.
-    heartbeats: b.heartbeats,
-    heartbeatResponses: b.heartbeatResponses,
-    quiesce: b.quiesce,
-  };
-  return wire.peer.v1.PeerFrame.encode({ raftBatch }).finish();
-}
-
-function checkGroupTermCommit(group: number, term: number, commit: number, what: string): void {
-  checkUnsigned(group, `${what} group`, 32);
-  checkUnsigned(term, `${what} term`, 64);
-  checkUnsigned(commit, `${what} commit`, 64);
-}
-
-function toWireMessage(m: Message): wireTypes.peer.v1.RaftMessage.$Properties {
-  const type = MESSAGE_TYPE_TO_WIRE[m.type];
-  if (type === undefined) throw new ProtocolError('BAD_FIELD', `cannot encode Raft message type ${String(m.type)}`);
-  checkUnsigned(m.from, 'message.from', 32);
-  checkUnsigned(m.to, 'message.to', 32);
-  for (const [field, n] of [['term', m.term], ['logTerm', m.logTerm], ['index', m.index], ['commit', m.commit], ['rejectHint', m.rejectHint]] as const) {
-    checkUnsigned(n, `message.${field}`, 64);
-  }
-  const out: wireTypes.peer.v1.RaftMessage.$Properties = {
-    type,
-    from: m.from,
-    to: m.to,
-    term: m.term,
-    logTerm: m.logTerm,
-    index: m.index,
-    commit: m.commit,
-    reject: m.reject,
-    rejectHint: m.rejectHint,
-    transfer: m.transfer === true,
-  };
-  if (m.entries !== undefined && m.entries.length > 0) {
-    for (const e of m.entries) checkEntry(e);
-    // Same field names and enum numbers as the wire's Entry: encoded as they are, without a copy.
-    out.entries = m.entries as unknown as wireTypes.peer.v1.Entry.$Properties[];
-  }
-  if (m.snapshot !== undefined) out.snapshot = toWireSnapshot(m.snapshot);
-  return out;
-}
-
-function checkEntry(e: Entry): void {
-  checkUnsigned(e.term, 'entry.term', 64);
-  checkUnsigned(e.index, 'entry.index', 64);
-  if (e.type !== EntryType.Normal && e.type !== EntryType.ConfChange) throw new ProtocolError('BAD_FIELD', `cannot encode entry type ${String(e.type)}`);
-}
-
-function toWireSnapshot(s: Snapshot): wireTypes.peer.v1.Snapshot.$Properties {
-  const { index, term, confState } = s.metadata;
-  checkUnsigned(index, 'snapshot.index', 64);
-  checkUnsigned(term, 'snapshot.term', 64);
-  const ids = [...confState.voters, ...confState.learners, ...confState.witnesses, ...(confState.removed ?? [])];
-  for (const id of ids) checkUnsigned(id, 'snapshot conf state node id', 32);
-  return { metadata: { index, term, confState }, data: s.data };
+  return concatChunks(encodePeerBatchChunks(b));
 }
 
 // ---- decoding ----

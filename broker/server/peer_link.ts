@@ -1,12 +1,12 @@
 // One outbound link from this node to one peer, over a `ws` client: connect, prove the cluster
-// secret, then write queued frames, corked once per event-loop turn. On any close it reconnects with
-// exponential backoff and jitter. Memory is bounded by the queue limit plus the socket buffer limit.
+// secret, then write frames: at once when the link is idle, else queued and corked once per turn.
+// On any close it reconnects with exponential backoff and jitter. Memory is bounded by the queue limit plus the socket buffer limit.
 
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { messageOf } from '../../storage/state/errors.js';
 import { reconnectDelayMs } from './backoff.js';
-import { FrameQueue } from './frame_queue.js';
+import { FrameBytes, FrameQueue, frameByteLength } from './frame_queue.js';
 import { PEER_PATH, clientProof, decodeAccept, decodeChallenge, encodeProof, newNonce, proofsEqual, serverProof } from './peer_handshake.js';
 
 export interface PeerLinkOptions {
@@ -68,11 +68,16 @@ export class PeerLink {
   }
 
   /** Queues the frame; false (counted as dropped) if the queue is full, the frame too large or the link closed. */
-  send(frame: Uint8Array): boolean {
-    if (this.closed || frame.byteLength > this.o.maxFrameBytes || !this.queue.push(frame)) {
+  send(frame: FrameBytes): boolean {
+    if (this.closed || frameByteLength(frame) > this.o.maxFrameBytes || !this.queue.push(frame)) {
       this.dropped++;
       return false;
     }
+    // An idle link writes the turn's first frame at once: a Raft round sends one frame per peer, and
+    // waiting a turn is latency on every write's critical path (the leader's appends, the followers'
+    // acks). The rest of the turn's frames wait for one corked write as before.
+    const idle = this.queue.length === 1 && !this.flushScheduled;
+    if (idle) this.flush();
     this.scheduleFlush();
     return true;
   }
@@ -203,12 +208,22 @@ export class PeerLink {
     this.tcp?.cork();
     try {
       while (this.queue.length > 0 && socket.bufferedAmount < this.o.maxSocketBufferedBytes) {
-        socket.send(this.queue.shift()!, { binary: true, compress: false }, this.written);
+        this.write(socket, this.queue.shift()!);
         this.sent++;
       }
     } finally {
       this.tcp?.uncork();
     }
+  }
+
+  /** A frame in chunks goes out as the fragments of one WebSocket message: the peer receives one frame. */
+  private write(socket: WebSocket, frame: FrameBytes): void {
+    if (frame instanceof Uint8Array) {
+      socket.send(frame, { binary: true, compress: false }, this.written);
+      return;
+    }
+    const last = frame.length - 1;
+    frame.forEach((chunk, i) => socket.send(chunk, { binary: true, compress: false, fin: i === last }, i === last ? this.written : undefined));
   }
 
   /** Each frame written out to the kernel is a chance to resume a flush that stopped at the buffer limit. */

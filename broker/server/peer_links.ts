@@ -4,6 +4,7 @@
 
 import { ServerError, requireClusterSecret, requirePositiveInteger } from './errors.js';
 import { DEFAULT_PEER_HANDSHAKE_TIMEOUT_MS } from './peer_handshake.js';
+import { type FrameBytes } from './frame_queue.js';
 import { PeerLink, type PeerLinkStats } from './peer_link.js';
 
 export interface PeerLinksOptions {
@@ -62,7 +63,7 @@ export class PeerLinks {
   }
 
   /** Queues the frame for `to`; false (counted as dropped) when that peer's queue is full or the links are closed. */
-  send(to: number, frame: Uint8Array): boolean {
+  send(to: number, frame: FrameBytes): boolean {
     return this.link(to).send(frame);
   }
 

@@ -95,6 +95,26 @@ describe('PeerLinks between two NodeServers', () => {
     assert.deepEqual([s.connected, s.sent, s.dropped, s.queuedBytes, s.reconnects], [true, 100, 0, 0, 0]);
   });
 
+  it('a frame in chunks arrives as one frame, in order with whole frames, and counts its size once', async () => {
+    const port2 = await freePort();
+    const node2 = await startServer(2, port2);
+    const links1 = startLinks(1, [[2, port2]], { maxFrameBytes: 50_000 });
+    await waitFor('link authenticated', () => links1.isConnected(2));
+    const big = new Uint8Array(20_000).map((_, i) => i % 251);
+    const chunked = [frame(7, 7), big, frame(8), big.subarray(5, 9_000)];
+    assert.ok(links1.send(2, frame(1)));
+    assert.ok(links1.send(2, chunked)); // queued behind the first in the same turn: one corked flush
+    assert.ok(links1.send(2, [frame(3)]));
+    assert.equal(links1.send(2, [big, big, big]), false, '60,000 bytes in chunks are over maxFrameBytes');
+    await waitFor('three frames arrived', () => node2.received.length === 3);
+    const expected = Buffer.concat(chunked);
+    assert.deepStrictEqual(node2.received.map((r) => r.frame.byteLength), [1, expected.byteLength, 1]);
+    assert.ok(expected.equals(Buffer.from(node2.received[1]!.frame)), 'the chunks, back to back');
+    assert.deepStrictEqual([node2.received[0]!.frame[0], node2.received[2]!.frame[0]], [1, 3]);
+    const s = links1.stats().perPeer.get(2)!;
+    assert.deepEqual([s.sent, s.dropped, s.queuedBytes], [3, 1, 0]);
+  });
+
   it('pauses writing above the socket buffer limit and resumes until every frame is delivered in order', async () => {
     const port2 = await freePort();
     const node2 = await startServer(2, port2);
