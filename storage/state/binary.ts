@@ -70,8 +70,9 @@ export class ByteWriter {
     return this.u16(b.byteLength).raw(b);
   }
 
+  /** The bytes written. A writer sized exactly up front (a table batch: header plus rows) hands over its buffer, not a copy. */
   finish(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+    return this.length === this.bytes.byteLength ? this.bytes : this.bytes.slice(0, this.length);
   }
 
   private reserve(n: number): DataView {
