@@ -123,9 +123,12 @@ export function decodeTableMeta(bytes: Uint8Array): TableMeta {
   return m;
 }
 
+/** version u8, lsn u64, rowCount u32, appendedAtMs u64: sized exactly, the writer's buffer is the value. */
+const TABLE_BATCH_HEADER_BYTES = 1 + 8 + 4 + 8;
+
 /** The IPC bytes go last and unprefixed: they are most of the value and need no copy to frame. */
 export function encodeTableBatch(b: TableBatchValue): Uint8Array {
-  return new ByteWriter(25 + b.ipcBytes.byteLength).u8(VALUE_FORMAT_VERSION).u64(b.lsn).u32(b.rowCount).u64(b.appendedAtMs).raw(b.ipcBytes).finish();
+  return new ByteWriter(TABLE_BATCH_HEADER_BYTES + b.ipcBytes.byteLength).u8(VALUE_FORMAT_VERSION).u64(b.lsn).u32(b.rowCount).u64(b.appendedAtMs).raw(b.ipcBytes).finish();
 }
 
 export function decodeTableBatch(bytes: Uint8Array): TableBatchValue {

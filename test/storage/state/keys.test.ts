@@ -115,6 +115,11 @@ test('values: round trips, and version, truncation and trailing bytes are typed 
   assert.deepEqual(v.decodeTableMeta(v.encodeTableMeta(meta)), meta);
   const batch = { lsn: 5, rowCount: 100, appendedAtMs: 1_700_000_000_000, ipcBytes: b(9, 9, 9) };
   assert.deepEqual(v.decodeTableBatch(v.encodeTableBatch(batch)), batch);
+  // A stored batch is the whole append: its value is built in one buffer of exactly its size, never copied again.
+  const ipcBytes = new Uint8Array(5000).fill(7);
+  const stored = v.encodeTableBatch({ ...batch, ipcBytes });
+  assert.equal(stored.buffer.byteLength, stored.byteLength);
+  assert.deepEqual(v.decodeTableBatch(stored), { ...batch, ipcBytes });
   assert.deepEqual(v.decodeDedupEntry(v.encodeDedupEntry({ lsn: 1, offset: 2 })), { lsn: 1, offset: 2 });
   assert.deepEqual(v.decodeSubscriptionOffset(v.encodeSubscriptionOffset({ lsn: 1, offset: 2 })), { lsn: 1, offset: 2 });
   assert.deepEqual(v.decodeGenerationPointer(v.encodeGenerationPointer({ generation: 7 })), { generation: 7 });
