@@ -129,19 +129,30 @@ function encodeWithBody(
 }
 
 const ARROW_TAG = 20 * 8 + 2; // field 20, length-delimited
+const ARROW_PADDING_TAG = 19 * 8 + 2; // field 19, length-delimited
+/** Where the Arrow bytes start in a frame: Arrow aligns its buffers to 8 bytes within the stream. */
+const ARROW_ALIGNMENT = 8;
 
 /**
  * Appends the arrow field to an encoded envelope. Protobuf fields may come in any order, so this is
  * the frame protobufjs would write, made with one exact allocation and one copy of the (large) Arrow
- * bytes; protobufjs's growing buffer copied them three times.
+ * bytes; protobufjs's growing buffer copied them three times. An arrow_padding field before it puts
+ * the Arrow bytes at a multiple of 8 in the frame, so a node that copies a frame to a fresh buffer
+ * (uWebSockets.js's data dies with its callback) checks and reads the columns in place.
  */
 function withArrowField(envelope: Uint8Array, arrow: Uint8Array): Uint8Array {
   const length = arrow.byteLength;
   let lengthBytes = 1;
   for (let rest = length >>> 7; rest > 0; rest >>>= 7) lengthBytes++;
-  const out = Buffer.allocUnsafe(envelope.byteLength + 2 + lengthBytes + length); // every byte is written below
+  const padding = (ARROW_ALIGNMENT - ((envelope.byteLength + 3 + 2 + lengthBytes) % ARROW_ALIGNMENT)) % ARROW_ALIGNMENT;
+  const out = Buffer.allocUnsafe(envelope.byteLength + 3 + padding + 2 + lengthBytes + length); // every byte is written below
   out.set(envelope, 0);
   let pos = envelope.byteLength;
+  out[pos++] = (ARROW_PADDING_TAG & 0x7f) | 0x80;
+  out[pos++] = ARROW_PADDING_TAG >>> 7;
+  out[pos++] = padding;
+  out.fill(0, pos, pos + padding);
+  pos += padding;
   out[pos++] = (ARROW_TAG & 0x7f) | 0x80;
   out[pos++] = ARROW_TAG >>> 7;
   for (let rest = length; ; rest >>>= 7) {

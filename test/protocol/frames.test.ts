@@ -181,15 +181,18 @@ test('arrow bytes are a view into the input, not a copy; empty arrow reads as ab
   assert.equal('arrow' in decodeFrame(encodeRequest(1, 'append', { tableName: 't' })), false);
 });
 
-test('arrow bytes of every length-prefix size come back whole (the arrow field is appended by hand)', () => {
+test('arrow bytes of every length-prefix size come back whole and 8-aligned (the arrow field is appended by hand)', () => {
   for (const length of [1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152]) {
     const arrow = fakeArrow(length, length);
     const bytes = encodeRequest(3, 'append', { tableName: 't', sequence: 1 }, arrow);
     const f = decodeFrame(bytes);
     assert.ok(f.arrow !== undefined && Buffer.compare(f.arrow, arrow) === 0, `arrow of ${length} bytes`);
     assert.deepStrictEqual(f.body, { tableName: 't', sequence: 1 });
+    assert.equal((f.arrow.byteOffset - bytes.byteOffset) % 8, 0, 'the Arrow bytes start 8-aligned in the frame');
     // protobufjs's own encoding of the same frame has the same length: no stray or missing byte.
-    const theirs = wire.v1.Frame.encode({ requestId: 3, kind: 1, method: 'append', appendRequest: { tableName: 't', sequence: 1 }, arrow }).finish();
+    const arrowPadding = wire.v1.Frame.decode(bytes).arrowPadding;
+    assert.ok(arrowPadding.byteLength < 8 && arrowPadding.every((b) => b === 0));
+    const theirs = wire.v1.Frame.encode({ requestId: 3, kind: 1, method: 'append', appendRequest: { tableName: 't', sequence: 1 }, arrowPadding, arrow }).finish();
     assert.equal(bytes.byteLength, theirs.byteLength);
   }
 });

@@ -67,6 +67,7 @@ export const shoal = $root.shoal = (() => {
             Frame.prototype.listTablesReply = null;
             Frame.prototype.rowsPush = null;
             Frame.prototype.subscriptionClosedPush = null;
+            Frame.prototype.arrowPadding = $util.newBuffer([]);
             Frame.prototype.arrow = $util.newBuffer([]);
 
             let $oneOfFields;
@@ -99,6 +100,8 @@ export const shoal = $root.shoal = (() => {
                     writer.uint32(42).string(message.errorText);
                 if (message.dataVersion != null && $Object.hasOwnProperty.call(message, "dataVersion") && (typeof message.dataVersion === "object" ? message.dataVersion.low || message.dataVersion.high : message.dataVersion !== 0))
                     writer.uint32(48).uint64(message.dataVersion);
+                if (message.arrowPadding != null && $Object.hasOwnProperty.call(message, "arrowPadding") && message.arrowPadding.length)
+                    writer.uint32(154).bytes(message.arrowPadding);
                 if (message.arrow != null && $Object.hasOwnProperty.call(message, "arrow") && message.arrow.length)
                     writer.uint32(162).bytes(message.arrow);
                 if (message.loginRequest != null && $Object.hasOwnProperty.call(message, "loginRequest"))
@@ -512,6 +515,15 @@ export const shoal = $root.shoal = (() => {
                             message.body = "subscriptionClosedPush";
                             continue;
                         }
+                    case 19: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.arrowPadding = value;
+                            else
+                                delete message.arrowPadding;
+                            continue;
+                        }
                     case 20: {
                             if (wireType !== 2)
                                 break;
@@ -922,6 +934,9 @@ export const shoal = $root.shoal = (() => {
                             return "subscriptionClosedPush." + error;
                     }
                 }
+                if (message.arrowPadding != null && $Object.hasOwnProperty.call(message, "arrowPadding"))
+                    if (!(message.arrowPadding && typeof message.arrowPadding.length === "number" || $util.isString(message.arrowPadding)))
+                        return "arrowPadding: buffer expected";
                 if (message.arrow != null && $Object.hasOwnProperty.call(message, "arrow"))
                     if (!(message.arrow && typeof message.arrow.length === "number" || $util.isString(message.arrow)))
                         return "arrow: buffer expected";
@@ -1173,6 +1188,12 @@ export const shoal = $root.shoal = (() => {
                         throw $TypeError(".shoal.v1.Frame.subscriptionClosedPush: object expected");
                     message.subscriptionClosedPush = $root.shoal.v1.SubscriptionClosedPush.fromObject(object.subscriptionClosedPush, _depth + 1);
                 }
+                if (object.arrowPadding != null)
+                    if (object.arrowPadding.length)
+                        if (typeof object.arrowPadding === "string")
+                            $util.base64.decode(object.arrowPadding, message.arrowPadding = $util.newBuffer($util.base64.length(object.arrowPadding)), 0);
+                        else if (object.arrowPadding.length >= 0)
+                            message.arrowPadding = object.arrowPadding;
                 if (object.arrow != null)
                     if (object.arrow.length)
                         if (typeof object.arrow === "string")
@@ -1206,6 +1227,13 @@ export const shoal = $root.shoal = (() => {
                     } else
                         object.dataVersion = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     if (options.bytes === $String)
+                        object.arrowPadding = "";
+                    else {
+                        object.arrowPadding = [];
+                        if (options.bytes !== $Array)
+                            object.arrowPadding = $util.newBuffer(object.arrowPadding);
+                    }
+                    if (options.bytes === $String)
                         object.arrow = "";
                     else {
                         object.arrow = [];
@@ -1235,6 +1263,8 @@ export const shoal = $root.shoal = (() => {
                         object.dataVersion = options.longs === $String ? $String(message.dataVersion) : message.dataVersion;
                     else
                         object.dataVersion = options.longs === $String ? $util.Long.prototype.toString.call(message.dataVersion) : options.longs === $Number ? new $util.LongBits(message.dataVersion.low >>> 0, message.dataVersion.high >>> 0).toNumber(true) : message.dataVersion;
+                if (message.arrowPadding != null && $Object.hasOwnProperty.call(message, "arrowPadding"))
+                    object.arrowPadding = options.bytes === $String ? $util.base64.encode(message.arrowPadding, 0, message.arrowPadding.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.arrowPadding) : message.arrowPadding;
                 if (message.arrow != null && $Object.hasOwnProperty.call(message, "arrow"))
                     object.arrow = options.bytes === $String ? $util.base64.encode(message.arrow, 0, message.arrow.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.arrow) : message.arrow;
                 if (message.loginRequest != null && $Object.hasOwnProperty.call(message, "loginRequest")) {

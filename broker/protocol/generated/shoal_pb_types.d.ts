@@ -54,6 +54,7 @@ export namespace shoal {
             listTablesReply?: (shoal.v1.ListTablesReply.$Properties|null);
             rowsPush?: (shoal.v1.RowsPush.$Properties|null);
             subscriptionClosedPush?: (shoal.v1.SubscriptionClosedPush.$Properties|null);
+            arrowPadding: Uint8Array;
             arrow: Uint8Array;
             body?: ("loginRequest"|"loginReply"|"haStreamTableRequest"|"haStreamTableReply"|"streamTableRequest"|"streamTableReply"|"setStreamTableFilterColumnRequest"|"setStreamTableFilterColumnReply"|"appendRequest"|"appendReply"|"subscribeTableRequest"|"subscribeTableReply"|"ackOffsetRequest"|"ackOffsetReply"|"unsubscribeTableRequest"|"unsubscribeTableReply"|"getTopicProcessedOffsetRequest"|"getTopicProcessedOffsetReply"|"removeTopicOffsetRequest"|"removeTopicOffsetReply"|"dropStreamTableRequest"|"dropStreamTableReply"|"getStreamingRaftGroupsRequest"|"getStreamingRaftGroupsReply"|"getStreamingLeaderRequest"|"getStreamingLeaderReply"|"getPersistenceMetaRequest"|"getPersistenceMetaReply"|"getStreamingStatRequest"|"getStreamingStatReply"|"readTableRequest"|"readTableReply"|"listTablesRequest"|"listTablesReply"|"rowsPush"|"subscriptionClosedPush");
             static create(properties: shoal.v1.Frame.$Shape): shoal.v1.Frame & shoal.v1.Frame.$Shape;
@@ -110,6 +111,7 @@ export namespace shoal {
                 listTablesReply?: (shoal.v1.ListTablesReply.$Properties|null);
                 rowsPush?: (shoal.v1.RowsPush.$Properties|null);
                 subscriptionClosedPush?: (shoal.v1.SubscriptionClosedPush.$Properties|null);
+                arrowPadding?: (Uint8Array|null);
                 arrow?: (Uint8Array|null);
                 body?: ("loginRequest"|"loginReply"|"haStreamTableRequest"|"haStreamTableReply"|"streamTableRequest"|"streamTableReply"|"setStreamTableFilterColumnRequest"|"setStreamTableFilterColumnReply"|"appendRequest"|"appendReply"|"subscribeTableRequest"|"subscribeTableReply"|"ackOffsetRequest"|"ackOffsetReply"|"unsubscribeTableRequest"|"unsubscribeTableReply"|"getTopicProcessedOffsetRequest"|"getTopicProcessedOffsetReply"|"removeTopicOffsetRequest"|"removeTopicOffsetReply"|"dropStreamTableRequest"|"dropStreamTableReply"|"getStreamingRaftGroupsRequest"|"getStreamingRaftGroupsReply"|"getStreamingLeaderRequest"|"getStreamingLeaderReply"|"getPersistenceMetaRequest"|"getPersistenceMetaReply"|"getStreamingStatRequest"|"getStreamingStatReply"|"readTableRequest"|"readTableReply"|"listTablesRequest"|"listTablesReply"|"rowsPush"|"subscriptionClosedPush");
                 $unknowns?: Uint8Array[];
@@ -157,6 +159,7 @@ export namespace shoal {
               listTablesReply?: shoal.v1.ListTablesReply.$Shape|null;
               rowsPush?: shoal.v1.RowsPush.$Shape|null;
               subscriptionClosedPush?: shoal.v1.SubscriptionClosedPush.$Shape|null;
+              arrowPadding?: Uint8Array|null;
               arrow?: Uint8Array|null;
               $unknowns?: Uint8Array[];
             } & (
