@@ -11,6 +11,7 @@ import { ConfState, Entry, EntryType, Message, MessageType, Snapshot } from '../
 import { ProtocolError } from './errors.js';
 import { checkUnsigned } from './numbers.js';
 import { wire } from './wire.js';
+import { ByteChunks, ZERO_COPY_MIN_BYTES } from '../../storage/byte_chunks.js';
 
 const W = wire.peer.v1.MessageType;
 /** raft.proto's MessageType numbers. */
@@ -33,10 +34,8 @@ export const MESSAGE_TYPE_TO_WIRE: Record<MessageType, number> = {
   [MessageType.TimeoutNow]: W.MSG_TIMEOUT_NOW,
 };
 
-/** Data fields at least this large are referenced, not copied. */
-export const ZERO_COPY_MIN_BYTES = 16 * 1024;
+/** Later blocks, only if the exact first one fell short (it should not). */
 const BLOCK_BYTES = 4096;
-
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
 
@@ -61,20 +60,6 @@ export function encodePeerBatchChunks(b: PeerBatch): Uint8Array[] {
   for (const h of b.heartbeatResponses) writeTriple(w, 5, h.group, h.term, 0);
   for (const q of b.quiesce) writeTriple(w, 6, q.group, q.term, q.commit);
   return w.finish();
-}
-
-/** One contiguous copy of the chunks (tests, and callers that need a single buffer). */
-export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  let total = 0;
-  for (const c of chunks) total += c.byteLength;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 // ---- checks: a number out of range is our bug, refused before any byte is written ----
@@ -243,15 +228,13 @@ function writeSnapshot(w: ChunkWriter, s: Snapshot): void {
   w.bytesField(2, s.data);
 }
 
-/** Appends protobuf fields to a block, cutting it where a large data field goes out as its own chunk. */
+/** Appends protobuf fields to ByteChunks: a large data field goes out as its own chunk. */
 class ChunkWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private block: Uint8Array;
-  private used = 0;
-  private start = 0; // first byte of `block` not yet handed out
+  private readonly bytes: ByteChunks;
 
-  constructor(expectedBytes: number) {
-    this.block = new Uint8Array(Math.max(expectedBytes, 16));
+  /** `copiedBytes`: what the frame holds besides referenced data, so one block takes all of it. */
+  constructor(copiedBytes: number) {
+    this.bytes = new ByteChunks(copiedBytes, BLOCK_BYTES);
   }
 
   uintField(field: number, n: number): void {
@@ -268,14 +251,7 @@ class ChunkWriter {
   bytesField(field: number, data: Uint8Array): void {
     if (data.byteLength === 0) return;
     this.messageHeader(field, data.byteLength);
-    if (data.byteLength >= ZERO_COPY_MIN_BYTES) {
-      this.cut();
-      this.chunks.push(data);
-    } else {
-      this.room(data.byteLength);
-      this.block.set(data, this.used);
-      this.used += data.byteLength;
-    }
+    this.bytes.add(data);
   }
 
   packed(field: number, ids: readonly number[]): void {
@@ -287,36 +263,19 @@ class ChunkWriter {
   }
 
   finish(): Uint8Array[] {
-    this.cut();
-    return this.chunks;
+    return this.bytes.finish();
   }
 
   private tag(field: number, wireType: number): void {
-    this.room(1);
-    this.block[this.used++] = (field << 3) | wireType;
+    this.bytes.byte((field << 3) | wireType);
   }
 
   // Below 2^53: the high bits are taken by division, since JS bit operators stop at 32 bits.
   private varint(n: number): void {
-    this.room(varintSize(n));
     while (n >= 128) {
-      this.block[this.used++] = (n % 128) | 128;
+      this.bytes.byte((n % 128) | 128);
       n = Math.floor(n / 128);
     }
-    this.block[this.used++] = n;
-  }
-
-  // The first block is sized exactly; another is only needed if that estimate was short.
-  private room(bytes: number): void {
-    if (this.used + bytes <= this.block.length) return;
-    this.cut();
-    this.block = new Uint8Array(Math.max(BLOCK_BYTES, bytes));
-    this.used = 0;
-    this.start = 0;
-  }
-
-  private cut(): void {
-    if (this.used > this.start) this.chunks.push(this.block.subarray(this.start, this.used));
-    this.start = this.used;
+    this.bytes.byte(n);
   }
 }

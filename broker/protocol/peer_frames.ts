@@ -10,7 +10,8 @@
 import { messageOf } from '../../storage/state/errors.js';
 import { PeerBatch } from '../host/peer_batch.js';
 import { ConfState, Entry, EntryType, Message, MessageType, Snapshot } from '../raft/types.js';
-import { MESSAGE_TYPE_TO_WIRE, concatChunks, encodePeerBatchChunks } from './peer_frame_encoder.js';
+import { MESSAGE_TYPE_TO_WIRE, encodePeerBatchChunks } from './peer_frame_encoder.js';
+import { concatChunks } from '../../storage/byte_chunks.js';
 import { ProtocolError } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frames.js';
 import { LongLike, numberFromLong } from './numbers.js';
