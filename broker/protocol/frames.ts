@@ -130,6 +130,7 @@ function encodeWithBody(
 
 const ARROW_TAG = 20 * 8 + 2; // field 20, length-delimited
 const ARROW_PADDING_TAG = 19 * 8 + 2; // field 19, length-delimited
+const TAG_BYTES = 2; // both tags are above 15: two-byte varints
 /** Where the Arrow bytes start in a frame: Arrow aligns its buffers to 8 bytes within the stream. */
 const ARROW_ALIGNMENT = 8;
 
@@ -144,8 +145,9 @@ function withArrowField(envelope: Uint8Array, arrow: Uint8Array): Uint8Array {
   const length = arrow.byteLength;
   let lengthBytes = 1;
   for (let rest = length >>> 7; rest > 0; rest >>>= 7) lengthBytes++;
-  const padding = (ARROW_ALIGNMENT - ((envelope.byteLength + 3 + 2 + lengthBytes) % ARROW_ALIGNMENT)) % ARROW_ALIGNMENT;
-  const out = Buffer.allocUnsafe(envelope.byteLength + 3 + padding + 2 + lengthBytes + length); // every byte is written below
+  const paddingHeader = TAG_BYTES + 1; // its length (0..7) is one byte
+  const padding = (ARROW_ALIGNMENT - ((envelope.byteLength + paddingHeader + TAG_BYTES + lengthBytes) % ARROW_ALIGNMENT)) % ARROW_ALIGNMENT;
+  const out = Buffer.allocUnsafe(envelope.byteLength + paddingHeader + padding + TAG_BYTES + lengthBytes + length); // every byte is written below
   out.set(envelope, 0);
   let pos = envelope.byteLength;
   out[pos++] = (ARROW_PADDING_TAG & 0x7f) | 0x80;
