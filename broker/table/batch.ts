@@ -3,13 +3,14 @@
 
 import * as arrow from 'apache-arrow';
 import { messageOf } from '../../storage/state/errors.js';
-import { arrowSignatureOf } from './column_types.js';
+import { arrowSignatureOf, layoutOf } from './column_types.js';
 import { ColumnAppender } from './column_appender.js';
 import { buildColumn } from './column_builder.js';
 import { bufferCountOf, decodeColumn } from './column_decoder.js';
 import { readColumn, readValue, viewOf, ColumnView } from './column_view.js';
 import { TableError } from './errors.js';
 import { IpcField, readIpcStream } from './ipc_reader.js';
+import { IpcColumnBuffers, schemaMessageOf, writeIpcStream } from './ipc_writer.js';
 import { rowKeyStrings } from './row_keys.js';
 import { arrowSchemaOf, checkSchema, ColumnSpec, SHOAL_TYPE_METADATA_KEY, TableSchema, typeLabel } from './schema.js';
 
@@ -29,6 +30,8 @@ interface CompiledSchema {
   arrow: arrow.Schema;
   signatures: string[];
   indexByName: Map<string, number>;
+  /** The IPC schema message every batch of this schema starts with; made on first use. */
+  schemaMessage?: Uint8Array;
 }
 
 const compiled = new WeakMap<TableSchema, CompiledSchema>();
@@ -59,8 +62,40 @@ function checkByteCount(bytes: number, limits: BatchLimits): void {
 }
 
 function toIpc(c: CompiledSchema, children: arrow.Data[], rows: number): Uint8Array {
+  const columns: IpcColumnBuffers[] = [];
+  for (let i = 0; i < children.length; i++) {
+    const buffers = ipcBuffersOf(c.schema.columns[i]!, children[i]!, rows);
+    if (buffers === undefined) return toIpcByArrow(c, children, rows);
+    columns.push(buffers);
+  }
+  c.schemaMessage ??= schemaMessageOf(c.arrow);
+  return writeIpcStream(c.schemaMessage, rows, columns);
+}
+
+/** apache-arrow's writer, for column data that is a slice of a larger one (it rebases offsets and bitmaps). */
+function toIpcByArrow(c: CompiledSchema, children: arrow.Data[], rows: number): Uint8Array {
   const struct = arrow.makeData({ type: new arrow.Struct(c.arrow.fields), length: rows, nullCount: 0, children });
   return arrow.tableToIPC(new arrow.Table([new arrow.RecordBatch(c.arrow, struct)]), 'stream');
+}
+
+/** The IPC buffers of one column's data as it is, or undefined when it starts inside its buffers (a slice). */
+function ipcBuffersOf(spec: ColumnSpec, d: arrow.Data, rows: number): IpcColumnBuffers | undefined {
+  if (d.offset !== 0 || d.length !== rows) return undefined;
+  const bitmapBytes = (rows + 7) >> 3;
+  const bytesOf = (a: ArrayBufferView | undefined, n: number): Uint8Array | undefined =>
+    a !== undefined && a.byteLength >= n ? new Uint8Array(a.buffer, a.byteOffset, n) : undefined;
+  const validity = d.nullCount > 0 ? bytesOf(d.nullBitmap, bitmapBytes) : new Uint8Array(0);
+  if (validity === undefined) return undefined;
+  const layout = layoutOf(spec.type);
+  if (layout.kind === 'var') {
+    const offsets = d.valueOffsets as Int32Array | undefined;
+    if (offsets === undefined || offsets.length < rows + 1 || offsets[0] !== 0) return undefined;
+    const values = bytesOf(d.values as Uint8Array, offsets[rows]!);
+    const offsetBytes = bytesOf(offsets, 4 * (rows + 1));
+    return values === undefined || offsetBytes === undefined ? undefined : { nullCount: d.nullCount, buffers: [validity, offsetBytes, values] };
+  }
+  const values = bytesOf(d.values as ArrayBufferView, layout.kind === 'bool' ? bitmapBytes : rows * layout.width);
+  return values === undefined ? undefined : { nullCount: d.nullCount, buffers: [validity, values] };
 }
 
 // ---------------------------------------------------------------------------------------------- client
