@@ -66,3 +66,13 @@ test('int64 columns from numbers: every safe integer sign and size is stored as 
   const rows = batchToRows(decodeAppendBatch(schema, encodeAppendBatch(schema, { l: values }, LIMITS), LIMITS));
   assert.deepEqual(rows.map((r) => r['l']), values.map((v) => BigInt(v)));
 });
+
+test('the dispatch-free loops give way to the value-by-value path on a null or an unusual value, which still names the row', () => {
+  const schema = checkSchema({ columns: [{ name: 's', type: 'STRING' }, { name: 'ts', type: 'TIMESTAMP' }] });
+  const mixed = { s: ['a', null, 'c', undefined], ts: [1, null, new Date(5), 7n] };
+  const rows = batchToRows(decodeAppendBatch(schema, encodeAppendBatch(schema, mixed, LIMITS), LIMITS));
+  assert.deepEqual(rows, [{ s: 'a', ts: 1 }, { s: null, ts: null }, { s: 'c', ts: 5 }, { s: null, ts: 7 }]);
+  assert.throws(() => encodeAppendBatch(schema, { s: ['a', 'b', 3], ts: [1, 2, 3] }, LIMITS), /column "s" \(STRING\) row 2/);
+  assert.throws(() => encodeAppendBatch(schema, { s: ['a', 'b'], ts: [1, 2.5] }, LIMITS), /column "ts" \(TIMESTAMP\) row 1/);
+  assert.throws(() => encodeAppendBatch(schema, { s: ['a', 'b'], ts: new Float64Array([1, 2 ** 60]) }, LIMITS), /column "ts" \(TIMESTAMP\) row 1/);
+});
