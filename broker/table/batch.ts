@@ -9,7 +9,7 @@ import { buildColumn } from './column_builder.js';
 import { bufferCountOf, decodeColumn } from './column_decoder.js';
 import { readColumn, readValue, viewOf, ColumnView } from './column_view.js';
 import { TableError } from './errors.js';
-import { IpcField, readIpcStream } from './ipc_reader.js';
+import { IpcField, KnownSchema, readIpcStream } from './ipc_reader.js';
 import { IpcColumnBuffers, schemaMessageOf, writeIpcStream } from './ipc_writer.js';
 import { rowKeyStrings } from './row_keys.js';
 import { arrowSchemaOf, checkSchema, ColumnSpec, SHOAL_TYPE_METADATA_KEY, TableSchema, typeLabel } from './schema.js';
@@ -32,6 +32,8 @@ interface CompiledSchema {
   indexByName: Map<string, number>;
   /** The IPC schema message every batch of this schema starts with; made on first use. */
   schemaMessage?: Uint8Array;
+  /** The schema message of the last batch decoded in this schema, with its fields. */
+  lastSchemaRead?: KnownSchema;
 }
 
 const compiled = new WeakMap<TableSchema, CompiledSchema>();
@@ -198,7 +200,8 @@ function checkFields(c: CompiledSchema, fields: IpcField[], fieldOf: Int32Array)
 function decodeChecked(c: CompiledSchema, ipc: Uint8Array, limits: BatchLimits): DecodedBatch {
   const columns = c.schema.columns;
   const fieldOf = new Int32Array(columns.length).fill(-1); // column -> field index in the stream
-  const stream = readIpcStream(ipc, (fields) => checkFields(c, fields, fieldOf));
+  const stream = readIpcStream(ipc, (fields) => checkFields(c, fields, fieldOf), c.lastSchemaRead);
+  if (c.lastSchemaRead?.fields !== stream.fields) c.lastSchemaRead = { message: stream.schemaMessage.slice(), fields: stream.fields };
   const rows = stream.length;
   checkRowCount(rows, limits);
 
@@ -219,9 +222,26 @@ function decodeChecked(c: CompiledSchema, ipc: Uint8Array, limits: BatchLimits):
     const count = bufferCountOf(spec);
     return decodeColumn(spec, stream.nodes[f]!, stream.buffers.slice(firstBuffer[f]!, firstBuffer[f]! + count), stream.body, rows);
   });
-  const struct = arrow.makeData({ type: new arrow.Struct(c.arrow.fields), length: rows, nullCount: 0, children });
-  const batch = new arrow.RecordBatch(c.arrow, struct);
-  return { schema: c.schema, numRows: rows, batch, ipc: inOrder ? ipc : toIpc(c, children, rows) };
+  return new CheckedBatch(c, rows, children, inOrder ? ipc : toIpc(c, children, rows));
+}
+
+/** An append on an unkeyed table never reads its rows: the RecordBatch is built on first use. */
+class CheckedBatch implements DecodedBatch {
+  private built: arrow.RecordBatch | undefined;
+
+  constructor(private readonly c: CompiledSchema, readonly numRows: number, private readonly children: arrow.Data[], readonly ipc: Uint8Array) {}
+
+  get schema(): TableSchema {
+    return this.c.schema;
+  }
+
+  get batch(): arrow.RecordBatch {
+    if (this.built === undefined) {
+      const struct = arrow.makeData({ type: new arrow.Struct(this.c.arrow.fields), length: this.numRows, nullCount: 0, children: this.children });
+      this.built = new arrow.RecordBatch(this.c.arrow, struct);
+    }
+    return this.built;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- reading

@@ -26,6 +26,8 @@ export interface IpcBuffer { offset: number; length: number }
 
 export interface IpcRecordBatch {
   fields: IpcField[];
+  /** The stream's schema message (continuation marker to the end of its body): a view of the input. */
+  schemaMessage: Uint8Array;
   length: number;
   nodes: IpcFieldNode[];
   buffers: IpcBuffer[];
@@ -44,12 +46,24 @@ function bad(message: string): TableError {
   return new TableError('BAD_ARROW', `${message}; send one Arrow IPC stream (schema, one record batch, end of stream)`);
 }
 
+/**
+ * A schema message read before. A client sends the same schema message with every append, and parsing
+ * it was most of validating a one-row batch: a stream that starts with exactly these bytes has these fields.
+ */
+export interface KnownSchema { message: Uint8Array; fields: IpcField[] }
+
 /** `checkFields` sees the schema before any batch is read, so a wrong column is reported as such, not as what follows it. */
-export function readIpcStream(bytes: Uint8Array, checkFields: (fields: IpcField[]) => void): IpcRecordBatch {
+export function readIpcStream(bytes: Uint8Array, checkFields: (fields: IpcField[]) => void, known?: KnownSchema): IpcRecordBatch {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
   let fields: IpcField[] | undefined;
+  let schemaEnd = 0;
   let batch: IpcRecordBatch | undefined;
+  if (known !== undefined && startsWith(bytes, known.message)) {
+    fields = known.fields;
+    checkFields(fields);
+    pos = schemaEnd = known.message.byteLength;
+  }
   while (pos < bytes.byteLength) {
     if (bytes.byteLength - pos < 8) throw bad(`${bytes.byteLength - pos} stray bytes at byte ${pos}`);
     if (view.getUint32(pos, true) !== CONTINUATION) throw bad(`no continuation marker at byte ${pos} (pre-0.15 framing is not accepted)`);
@@ -74,10 +88,11 @@ export function readIpcStream(bytes: Uint8Array, checkFields: (fields: IpcField[
     if (fields === undefined) {
       if (headerType !== HEADER_SCHEMA) throw bad(`the first message is of type ${headerType}, not a schema`);
       fields = readSchema(header);
+      schemaEnd = pos;
       checkFields(fields);
     } else if (headerType === HEADER_RECORD_BATCH) {
       if (batch !== undefined) throw bad('more than one record batch in the stream');
-      batch = readRecordBatch(header, fields, body);
+      batch = readRecordBatch(header, fields, bytes.subarray(0, schemaEnd), body);
     } else if (headerType === HEADER_DICTIONARY_BATCH) {
       throw bad('a dictionary batch (no Shoal column is dictionary-encoded: SYMBOL is plain utf8)');
     } else {
@@ -134,7 +149,12 @@ function typeSignature(typeId: number, t: Table | undefined): string {
   }
 }
 
-function readRecordBatch(rb: Table, fields: IpcField[], body: Uint8Array): IpcRecordBatch {
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.byteLength < prefix.byteLength) return false;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, prefix.byteLength).equals(prefix);
+}
+
+function readRecordBatch(rb: Table, fields: IpcField[], schemaMessage: Uint8Array, body: Uint8Array): IpcRecordBatch {
   const length = rb.safeU64(0, 'record batch length');
   if (rb.has(3)) throw bad('a compressed record batch (send it uncompressed)');
   const nodeList = rb.vector(1, 16, 'field nodes');
@@ -152,5 +172,5 @@ function readRecordBatch(rb: Table, fields: IpcField[], body: Uint8Array): IpcRe
     if (offset + bytes > body.byteLength) throw bad(`buffer ${i} (${bytes} bytes at ${offset}) overruns the ${body.byteLength}-byte body`);
     buffers.push({ offset, length: bytes });
   }
-  return { fields, length, nodes, buffers, body };
+  return { fields, schemaMessage, length, nodes, buffers, body };
 }

@@ -8,6 +8,7 @@ import { batchToRows, decodeAppendBatch, encodeAppendBatch } from '../../broker/
 import { readIpcStream } from '../../broker/table/ipc_reader.js';
 import { schemaMessageOf, writeIpcStream } from '../../broker/table/ipc_writer.js';
 import { SeededRandom } from '../../broker/raft/random.js';
+import { checkSchema, ColumnSpec } from '../../broker/table/schema.js';
 import { ALL_TYPES, ALL_TYPES_ROWS, LIMITS, rowsOf } from './fixtures.js';
 
 test('writeIpcStream: the record batch message gives every node and buffer, 8-aligned in the body', () => {
@@ -71,3 +72,34 @@ test('an Arrow table slice (data starting inside its buffers) is written by apac
   const rows = batchToRows(decodeAppendBatch(schema as never, encodeAppendBatch(schema as never, slice, LIMITS), LIMITS));
   assert.deepEqual(rows, [{ s: 'bb', b: false, i: 2 }, { s: 'ccc', b: true, i: 3 }, { s: 'dddd', b: true, i: 4 }]);
 });
+
+test('a known schema message is taken as read only when the stream starts with exactly its bytes', () => {
+  const schema = { columns: [{ name: 'a', type: 'INT' }, { name: 's', type: 'STRING' }] } as const;
+  const ipc = encodeAppendBatch(schema as never, { a: [1, 2], s: ['x', 'y'] }, LIMITS);
+  const first = readIpcStream(ipc, () => undefined);
+  const known = { message: first.schemaMessage.slice(), fields: first.fields };
+  assert.equal(readIpcStream(ipc, () => undefined, known).fields, known.fields, 'same bytes: the known fields');
+  const altered = { message: known.message.slice(), fields: known.fields };
+  altered.message[altered.message.byteLength - 9] ^= 1; // one byte of the schema flatbuffer
+  const parsed = readIpcStream(ipc, () => undefined, altered);
+  assert.notEqual(parsed.fields, known.fields, 'different bytes: parsed again');
+  assert.deepEqual(parsed.fields, known.fields);
+});
+
+test('decoding after a schema was cached: other field orders and wrong types are still seen', () => {
+  const schema = checkSchemaOf([{ name: 'a', type: 'INT' }, { name: 's', type: 'STRING' }]);
+  for (let round = 0; round < 2; round++) {
+    const int = (v: number[]): arrow.Vector => arrow.vectorFromArray(v, new arrow.Int32());
+    const utf8 = (v: string[]): arrow.Vector => arrow.vectorFromArray(v, new arrow.Utf8());
+    const inOrder = new arrow.Table({ a: int([1, 2]), s: utf8(['x', 'y']) });
+    assert.deepEqual(batchToRows(decodeAppendBatch(schema, arrow.tableToIPC(inOrder, 'stream'), LIMITS)), [{ a: 1, s: 'x' }, { a: 2, s: 'y' }]);
+    const reversed = new arrow.Table({ s: utf8(['p', 'q']), a: int([3, 4]) });
+    assert.deepEqual(batchToRows(decodeAppendBatch(schema, arrow.tableToIPC(reversed, 'stream'), LIMITS)), [{ a: 3, s: 'p' }, { a: 4, s: 'q' }]);
+    const wrongType = new arrow.Table({ a: arrow.vectorFromArray([1], new arrow.Float64()), s: utf8(['x']) });
+    assert.throws(() => decodeAppendBatch(schema, arrow.tableToIPC(wrongType, 'stream'), LIMITS), /WRONG_TYPE.*column "a" is Arrow FloatingPoint/);
+  }
+});
+
+function checkSchemaOf(columns: ColumnSpec[]): ReturnType<typeof checkSchema> {
+  return checkSchema({ columns }); // frozen: decodeAppendBatch keeps its compiled form, and with it the last schema message
+}
