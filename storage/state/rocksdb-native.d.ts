@@ -4,6 +4,9 @@
 declare module 'rocksdb-native' {
   interface RocksDBOpenOptions {
     createIfMissing?: boolean;
+    /** Default column family: values of at least minBlobSize bytes go to blob files (BlobDB). */
+    enableBlobFiles?: boolean;
+    minBlobSize?: number;
   }
 
   interface RocksDBRange {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,25 @@ test('RocksStateStore: write, close, reopen, read back', async () => {
     await store.close();
     const reopened = await RocksStateStore.open(dir);
     assert.deepEqual(await reopened.scan({ gte: b(0), lt: b(9) }), [[b(1, 1), b(11)], [b(1, 2), b(12)]]);
+    await reopened.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('RocksStateStore: large values go to blob files and read back after a reopen, scans and range deletes included', async () => {
+  const dir = await tempDir();
+  try {
+    const big = (seed: number): Uint8Array => Uint8Array.from({ length: 100_000 }, (_, i) => (i * 31 + seed) & 0xff);
+    const store = await RocksStateStore.open(dir);
+    await store.write([{ op: 'put', key: b(1, 1), value: big(1) }, { op: 'put', key: b(1, 2), value: b(12) }, { op: 'put', key: b(1, 3), value: big(3) }]);
+    await store.write([{ op: 'delRange', gte: b(1, 3), lt: b(1, 4) }]);
+    await store.flush();
+    await store.close();
+    assert.ok((await readdir(dir)).some((f) => f.endsWith('.blob')), 'a blob file holds the big values');
+    const reopened = await RocksStateStore.open(dir);
+    assert.deepEqual(await reopened.scan({ gte: b(0), lt: b(9) }), [[b(1, 1), big(1)], [b(1, 2), b(12)]]);
+    assert.deepEqual(await reopened.get(b(1, 1)), big(1));
     await reopened.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
