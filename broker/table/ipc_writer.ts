@@ -1,6 +1,6 @@
 // Writes the Arrow IPC stream of one record batch without apache-arrow's writer. For a one-row append
 // that writer's visitors and FlatBuffers builder cost more than everything else the client does
-// (about 0.1 ms of a 0.14 ms encode, perf/codec_bench.ts), and it copies every buffer twice.
+// (about 0.1 ms of a 0.14 ms encode; docs/performance.md, third pass), and it copies every buffer twice.
 //
 //   stream := schema message | 0xFFFFFFFF | int32 metadataBytes | RecordBatch Message | body | EOS
 //
