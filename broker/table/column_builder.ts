@@ -177,6 +177,8 @@ function copyOfStoredValues(spec: ColumnSpec, values: ArrayLike<unknown>): Uint8
   return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
 }
 
+const RESERVE_GUESS_MAX_BYTES = 16 << 20;
+
 /** The types whose stored value is an int64 that a safe integer number gives as it is (int64Stored). */
 const INT64_FROM_NUMBER = new Set(['LONG', 'TIMESTAMP', 'DATETIME', 'NANOTIMESTAMP']);
 
@@ -193,7 +195,8 @@ function builtWithoutDispatch(spec: ColumnSpec, values: ArrayLike<unknown>): arr
     const offsets = new Int32Array(n + 1);
     const sink = new ByteSink();
     const first = values[0];
-    if (typeof first === 'string') sink.reserve(n * first.length); // a guess: saves most regrowing for ids and symbols
+    // A guess that saves most regrowing for ids and symbols; capped, as the first value may be huge.
+    if (typeof first === 'string') sink.reserve(Math.min(n * first.length, RESERVE_GUESS_MAX_BYTES));
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (typeof v !== 'string') return undefined;
