@@ -27,6 +27,15 @@ const MESSAGE_TABLE = 16;
 const BATCH_VTABLE = 40;
 const BATCH_TABLE = 56;
 const NODES_VECTOR = 84; // its elements start at 88, 8-aligned as their int64 fields need
+/** vtable size, table size, then per field its offset in the table: version, header_type, header, bodyLength. */
+const MESSAGE_VTABLE_ENTRIES = [12, 24, 16, 18, 4, 8] as const;
+/** vtable size, table size, then: length, nodes, buffers (no compression field). */
+const BATCH_VTABLE_ENTRIES = [10, 24, 8, 4, 16] as const;
+
+/** Where the buffers vector starts in the message; it follows the nodes vector, 4 bytes before an 8-aligned entry. */
+function buffersVectorAt(columnCount: number): number {
+  return NODES_VECTOR + 4 + STRUCT_BYTES * columnCount + 4;
+}
 
 /** The stream's schema message (continuation, length, Schema flatbuffer), as apache-arrow writes it. */
 export function schemaMessageOf(schema: arrow.Schema): Uint8Array {
@@ -44,7 +53,7 @@ export function writeIpcStream(schemaMessage: Uint8Array, rows: number, columns:
     bufferCount += c.buffers.length;
     for (const b of c.buffers) bodyBytes += pad8(b.byteLength);
   }
-  const metadataBytes = NODES_VECTOR + 4 + STRUCT_BYTES * columns.length + 8 + STRUCT_BYTES * bufferCount;
+  const metadataBytes = buffersVectorAt(columns.length) + 4 + STRUCT_BYTES * bufferCount;
   const batchStart = schemaMessage.byteLength;
   const bodyStart = batchStart + PREFIX_BYTES + metadataBytes;
   const out = new Uint8Array(bodyStart + bodyBytes + EOS_BYTES);
@@ -55,8 +64,7 @@ export function writeIpcStream(schemaMessage: Uint8Array, rows: number, columns:
   const meta = batchStart + PREFIX_BYTES;
   writeRecordBatchMessage(view, meta, rows, bodyBytes, columns, bufferCount);
 
-  const buffersVector = meta + NODES_VECTOR + 4 + STRUCT_BYTES * columns.length + 4;
-  let entry = buffersVector + 4;
+  let entry = meta + buffersVectorAt(columns.length) + 4;
   let at = 0;
   for (const c of columns) {
     for (const b of c.buffers) {
@@ -79,21 +87,19 @@ export function writeIpcStream(schemaMessage: Uint8Array, rows: number, columns:
  */
 function writeRecordBatchMessage(view: DataView, m: number, rows: number, bodyBytes: number, columns: readonly IpcColumnBuffers[], bufferCount: number): void {
   view.setUint32(m, MESSAGE_TABLE, true);
-  // Message vtable: 4 fields; version at +16, header_type at +18, header at +4, bodyLength at +8.
-  for (const [i, v] of [12, 24, 16, 18, 4, 8].entries()) view.setUint16(m + 4 + 2 * i, v, true);
+  MESSAGE_VTABLE_ENTRIES.forEach((v, i) => view.setUint16(m + 4 + 2 * i, v, true));
   const t1 = m + MESSAGE_TABLE;
   view.setInt32(t1, MESSAGE_TABLE - 4, true); // to its vtable at byte 4
   view.setUint32(t1 + 4, BATCH_TABLE - (MESSAGE_TABLE + 4), true);
   setInt64(view, t1 + 8, bodyBytes);
   view.setInt16(t1 + 16, METADATA_V5, true);
   view.setUint8(t1 + 18, HEADER_RECORD_BATCH);
-  // RecordBatch vtable: 3 fields; length at +8, nodes at +4, buffers at +16 (no compression field).
-  for (const [i, v] of [10, 24, 8, 4, 16].entries()) view.setUint16(m + BATCH_VTABLE + 2 * i, v, true);
+  BATCH_VTABLE_ENTRIES.forEach((v, i) => view.setUint16(m + BATCH_VTABLE + 2 * i, v, true));
   const t2 = m + BATCH_TABLE;
   view.setInt32(t2, BATCH_TABLE - BATCH_VTABLE, true);
   view.setUint32(t2 + 4, NODES_VECTOR - (BATCH_TABLE + 4), true);
   setInt64(view, t2 + 8, rows);
-  const buffersVector = NODES_VECTOR + 4 + STRUCT_BYTES * columns.length + 4;
+  const buffersVector = buffersVectorAt(columns.length);
   view.setUint32(t2 + 16, buffersVector - (BATCH_TABLE + 16), true);
   view.setUint32(m + NODES_VECTOR, columns.length, true);
   let node = m + NODES_VECTOR + 4;
