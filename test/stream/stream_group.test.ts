@@ -158,3 +158,18 @@ test('a listener that throws never turns an applied entry into a failure', async
   const again = await loadStreamGroup(store, GROUP);
   assert.equal(again.tables[0]?.nextOffset, 1, 'and its row reached the store');
 });
+
+test('restart: a filter column set between appends is what the store gives back (the meta op keeps no stale definition)', async () => {
+  const store = new MemoryStateStore();
+  const h = await Harness.open(store);
+  h.apply(create('ticks', []));
+  h.apply(append('ticks', ['a']));
+  assert.deepEqual(h.apply({ kind: CommandKind.SetFilterColumn, table: 'ticks', column: 'sym' }), { ok: true });
+  h.apply(append('ticks', ['b'])); // the last meta op written for the table: it must carry 'sym'
+  await h.group.writer.whenWritten(h.lsn);
+
+  const again = await Harness.open(store);
+  const t = again.group.tables.get('ticks')!;
+  assert.equal(t.definition.filterColumn, 'sym');
+  assert.equal(t.nextOffset, 2);
+});
