@@ -1,7 +1,7 @@
 // Lays encoded frames out as the byte chunks one writev takes (ByteChunks): small frames are copied
 // into shared blocks (one chunk per many records); a large payload stays its own chunk, never copied.
 
-import { ByteChunks } from '../byte_chunks.js';
+import { ByteChunks, ZERO_COPY_MIN_BYTES } from '../byte_chunks.js';
 import { FRAME_HEADER_BYTES, Frame, encodeFrameHeader } from './frame.js';
 
 /** A frame with its header (and so its CRC) computed: done at append time, off the sync path. */
@@ -18,9 +18,25 @@ export function encodedBytes(f: EncodedFrame): number {
   return FRAME_HEADER_BYTES + f.frame.payload.length;
 }
 
+/** What add() copies for these frames: headers and small payloads (large ones are referenced). */
+export function copiedBytes(frames: readonly EncodedFrame[]): number {
+  let n = 0;
+  for (const f of frames) n += FRAME_HEADER_BYTES + (f.frame.payload.length < ZERO_COPY_MIN_BYTES ? f.frame.payload.length : 0);
+  return n;
+}
+
 export class FrameChunks {
-  private readonly bytes = new ByteChunks();
+  private readonly bytes: ByteChunks;
   frames = 0;
+
+  /**
+   * `firstBlockBytes`: what the caller expects to copy (copiedBytes). A fixed 64 KiB block per write
+   * was most of a node's allocations at batch 1: fresh ArrayBuffers that made V8 run a full GC
+   * several times a second (docs/performance.md, fourth pass).
+   */
+  constructor(firstBlockBytes?: number) {
+    this.bytes = new ByteChunks(firstBlockBytes);
+  }
 
   get sizeBytes(): number {
     return this.bytes.sizeBytes;

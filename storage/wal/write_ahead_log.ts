@@ -15,7 +15,7 @@ import { HostWal } from '../../broker/host/multi_raft_host.js';
 import { WalRecord } from '../../broker/host/wal_records.js';
 import { WalError, WalWriteError, osCodeOf } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame.js';
-import { EncodedFrame, FrameChunks, encodeFrame, encodedBytes } from './frame_chunks.js';
+import { EncodedFrame, FrameChunks, copiedBytes, encodeFrame, encodedBytes } from './frame_chunks.js';
 import { framesToRecords, recordToFrames } from './record_codec.js';
 import { SegmentInfo, segmentHeaderFrame, segmentName } from './segments.js';
 import { TornTail, readWal } from './wal_reader.js';
@@ -37,6 +37,9 @@ export interface WalOptions {
 
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/** The largest first block a write's small frames are copied into (FrameChunks); more come as needed. */
+const FIRST_BLOCK_MAX_BYTES = 1024 * 1024;
 
 export interface WalRecovery {
   records: WalRecord[];
@@ -161,9 +164,13 @@ export class WriteAheadLog implements HostWal {
     const writes: SegmentWrite[] = [];
     let seq = this.current.info.seq;
     let size = this.current.writtenBytes;
+    const copied = copiedBytes(frames);
     const startSegment = (next: number): SegmentWrite => {
-      const w: SegmentWrite = { seq: next, chunks: new FrameChunks(), opensCheckpoint: false };
-      if (next !== this.current.info.seq || size === 0) w.chunks.add(encodeFrame(segmentHeaderFrame(next)));
+      const header = next !== this.current.info.seq || size === 0 ? encodeFrame(segmentHeaderFrame(next)) : undefined;
+      // Sized for the whole batch, up to a cap: past it (a checkpoint's restatement, say) blocks are added as needed.
+      const firstBlock = Math.min(FIRST_BLOCK_MAX_BYTES, copied + (header ? copiedBytes([header]) : 0));
+      const w: SegmentWrite = { seq: next, chunks: new FrameChunks(firstBlock), opensCheckpoint: false };
+      if (header) w.chunks.add(header);
       if (next !== this.current.info.seq) {
         this.segments.push({ seq: next, name: segmentName(next), sizeBytes: 0 });
       }
