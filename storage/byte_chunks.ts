@@ -6,6 +6,11 @@
 /** Pieces at least this large are referenced by add(), not copied. */
 export const ZERO_COPY_MIN_BYTES = 16 * 1024;
 
+/** Whether add() passes these bytes through as their own chunk (true) or copies them into a block. */
+export function isReferenced(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= ZERO_COPY_MIN_BYTES;
+}
+
 const DEFAULT_BLOCK_BYTES = 64 * 1024;
 
 export class ByteChunks {
@@ -23,7 +28,7 @@ export class ByteChunks {
 
   /** Copies small pieces, references large ones. */
   add(bytes: Uint8Array): void {
-    if (bytes.byteLength < ZERO_COPY_MIN_BYTES) return this.copy(bytes);
+    if (!isReferenced(bytes)) return this.copy(bytes);
     this.cut();
     this.chunks.push(bytes);
     this.sizeBytes += bytes.byteLength;

@@ -11,7 +11,7 @@ import { ConfState, Entry, EntryType, Message, MessageType, Snapshot } from '../
 import { ProtocolError } from './errors.js';
 import { checkUnsigned } from './numbers.js';
 import { wire } from './wire.js';
-import { ByteChunks, ZERO_COPY_MIN_BYTES } from '../../storage/byte_chunks.js';
+import { ByteChunks, isReferenced } from '../../storage/byte_chunks.js';
 
 const W = wire.peer.v1.MessageType;
 /** raft.proto's MessageType numbers. */
@@ -110,7 +110,7 @@ function idsOf(cs: ConfState): number[] {
 
 function referencedBytes(b: PeerBatch): number {
   let n = 0;
-  const add = (data: Uint8Array): void => { if (data.byteLength >= ZERO_COPY_MIN_BYTES) n += data.byteLength; };
+  const add = (data: Uint8Array): void => { if (isReferenced(data)) n += data.byteLength; };
   for (const { message } of b.messages) {
     for (const e of message.entries ?? []) add(e.data);
     if (message.snapshot !== undefined) add(message.snapshot.data);

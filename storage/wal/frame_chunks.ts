@@ -1,7 +1,7 @@
 // Lays encoded frames out as the byte chunks one writev takes (ByteChunks): small frames are copied
 // into shared blocks (one chunk per many records); a large payload stays its own chunk, never copied.
 
-import { ByteChunks, ZERO_COPY_MIN_BYTES } from '../byte_chunks.js';
+import { ByteChunks, isReferenced } from '../byte_chunks.js';
 import { FRAME_HEADER_BYTES, Frame, encodeFrameHeader } from './frame.js';
 
 /** A frame with its header (and so its CRC) computed: done at append time, off the sync path. */
@@ -21,7 +21,7 @@ export function encodedBytes(f: EncodedFrame): number {
 /** What add() copies for these frames: headers and small payloads (large ones are referenced). */
 export function copiedBytes(frames: readonly EncodedFrame[]): number {
   let n = 0;
-  for (const f of frames) n += FRAME_HEADER_BYTES + (f.frame.payload.length < ZERO_COPY_MIN_BYTES ? f.frame.payload.length : 0);
+  for (const f of frames) n += FRAME_HEADER_BYTES + (isReferenced(f.frame.payload) ? 0 : f.frame.payload.length);
   return n;
 }
 
